@@ -1,0 +1,15 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace brickyard::cli {
+
+// Exit statuses: 0 success, 1 internal error, 2 bad input (one line on stderr).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitInternal = 1;
+inline constexpr int kExitBadInput = 2;
+
+// `brickyard map` and `brickyard estimate` (same inputs; they differ in what they print).
+int run_map(const std::vector<std::string>& args, bool estimate_mode);
+
+} // namespace brickyard::cli

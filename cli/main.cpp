@@ -1,0 +1,57 @@
+// brickyard: one subcommand per use; parses, calls a library, prints.
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "model/error.hpp"
+
+namespace {
+
+constexpr const char* kUsage = R"(brickyard - co-design of a CNN, its low-bit precisions and a BitFusion-style accelerator
+
+usage: brickyard <command> [options]      (brickyard <command> --help for its options)
+
+commands:
+  map         best mapping (tiles + loop order) of each layer, by the BatchTile mapper
+  estimate    analytic latency, energy and area of each layer at its best mapping
+  simulate    cycle-accurate SystemC simulation             (planned: issue 5)
+  calibrate   fit the estimator to the simulator            (planned: issue 6)
+  cosearch    joint network/precision/accelerator search    (planned: issue 8)
+  retrain     retrain a derived design                      (planned: issue 8)
+  export-rtl  Verilog parameter files for a design          (planned: issue 9)
+  quantize    hardware-aware precision allocation by ILP    (planned: issue 10)
+
+exit status: 0 success, 2 bad input (one line on stderr naming the field), 1 internal error
+)";
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? brickyard::cli::kExitBadInput : brickyard::cli::kExitOk;
+  }
+  std::string cmd = args[0];
+  args.erase(args.begin());
+  try {
+    if (cmd == "map") return brickyard::cli::run_map(args, false);
+    if (cmd == "estimate") return brickyard::cli::run_map(args, true);
+    for (const char* planned :
+         {"simulate", "calibrate", "cosearch", "retrain", "export-rtl", "quantize"})
+      if (cmd == planned) {
+        std::cerr << "brickyard " << cmd << ": not available in this build yet\n";
+        return brickyard::cli::kExitInternal;
+      }
+    std::cerr << "brickyard: field 'command': unknown command '" << cmd
+              << "' (brickyard --help lists them)\n";
+    return brickyard::cli::kExitBadInput;
+  } catch (const brickyard::model::SpecError& e) {
+    std::cerr << "brickyard " << cmd << ": " << e.what() << "\n";
+    return brickyard::cli::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "brickyard " << cmd << ": internal error: " << e.what() << "\n";
+    return brickyard::cli::kExitInternal;
+  }
+}

@@ -1,0 +1,300 @@
+#include "model/estimator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "model/estimator_detail.hpp"
+
+namespace brickyard::model {
+namespace detail {
+
+namespace {
+inline double cdiv(double a, double b) { return std::ceil(a / b); }
+
+struct Banks {
+  double a_count, a_bytes, w_count, w_bytes, o_count, o_bytes;
+};
+// Buffer banking follows BitFusion's simulator: one activation bank per array row, one
+// weight bank per fusion unit, one output bank per column (simulator.py, get_energy_cost).
+Banks banks_of(const Accelerator& a) {
+  double r = a.pe_rows, c = a.pe_cols;
+  return {r, double(a.abuf_bytes) / r, r * c, double(a.wbuf_bytes) / (r * c), c,
+          double(a.obuf_bytes) / c};
+}
+} // namespace
+
+AccelConstants accel_constants(const Accelerator& a, const Tech& t, const Calibration& c) {
+  AccelConstants k;
+  Banks b = banks_of(a);
+  SramPoint sa = t.sram_at(b.a_bytes), sw = t.sram_at(b.w_bytes), so = t.sram_at(b.o_bytes);
+  double s = c.sram_energy_scale;
+  k.e_fu = t.fu_dynamic_pj_per_cycle * c.pe_energy_scale;
+  k.abuf_r = sa.read_pj_per_bit * s;
+  k.abuf_w = sa.write_pj_per_bit * s;
+  k.wbuf_r = sw.read_pj_per_bit * s;
+  k.wbuf_w = sw.write_pj_per_bit * s;
+  k.obuf_r = so.read_pj_per_bit * s;
+  k.obuf_w = so.write_pj_per_bit * s;
+  k.dram = t.dram_pj_per_bit * c.dram_energy_scale;
+  double fus = a.fusion_units();
+  double leak_mw = fus * t.fu_leak_mw;
+  if (t.include_sram_leakage)
+    leak_mw += b.a_count * sa.leak_mw + b.w_count * sw.leak_mw + b.o_count * so.leak_mw;
+  k.leak_w = leak_mw * 1e-3;
+  k.area_mm2 = fus * t.fu_area_um2 * 1e-6 + b.a_count * sa.area_mm2 + b.w_count * sw.area_mm2 +
+               b.o_count * so.area_mm2;
+  k.dram_bits_per_cycle = a.dram_bits_per_cycle * c.dram_efficiency;
+  k.fill_drain = c.fill_drain;
+  k.psum_bits = t.psum_bits;
+  return k;
+}
+
+DimTiling dim_tiling(const Layer& l, Dim d, int tile) {
+  DimTiling t;
+  int ext = extents(l)[static_cast<int>(d)];
+  t.tile = tile;
+  t.full = ext / tile;
+  t.rem = ext % tile;
+  if (d == Dim::OW || d == Dim::OH) {
+    int in = d == Dim::OW ? l.iw : l.ih;
+    t.in_tile = std::min((tile - 1) * l.stride + l.k, in);
+    // Input rows/cols each tile reads, clipped to the image (padding is generated, not
+    // fetched). Halo rows shared by neighbouring tiles are fetched by both.
+    double span = 0;
+    for (int o0 = 0; o0 < ext; o0 += tile) {
+      int t_j = std::min(tile, ext - o0);
+      int lo = o0 * l.stride - l.pad;
+      int hi = (o0 + t_j - 1) * l.stride - l.pad + l.k - 1;
+      span += std::max(0, std::min(hi, in - 1) - std::max(lo, 0) + 1);
+    }
+    t.in_span = span;
+  } else {
+    t.in_tile = tile;
+    t.in_span = ext;
+  }
+  return t;
+}
+
+namespace {
+struct TileCost {
+  double cycles, abuf_r, wbuf_r, obuf_r, obuf_w;
+};
+
+// Cycles and array-side SRAM bits of one tile (docs/estimator.md, "Inside a tile").
+inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double ict, double oct,
+                          double R, double C, double pf, double k, double s, double ab,
+                          double wb, double ps, double fd) {
+  const double kk = k * k;
+  const double P = nt * oht * owt; // output pixels of the tile
+  const double fill = fd * (R + C - 1);
+  TileCost t{};
+  switch (df) {
+  case Dataflow::WS: {
+    // Rows reduce R*pf input channels, columns hold C output channels; each pass keeps one
+    // kernel position's weights and streams the tile's P pixels through the array.
+    double rc = R * pf;
+    double ic_chunks = cdiv(ict, rc), oc_chunks = cdiv(oct, C);
+    t.cycles = kk * ic_chunks * oc_chunks * P + fill;
+    t.abuf_r = kk * oc_chunks * P * ict * ab;
+    t.wbuf_r = kk * ict * oct * wb;
+    t.obuf_w = kk * ic_chunks * P * oct * ps;
+    t.obuf_r = t.obuf_w - P * oct * ps;
+    break;
+  }
+  case Dataflow::OS: {
+    // Rows hold R output pixels, columns C output channels; each fold accumulates in place
+    // over k*k*ic (pf channels per fusion-unit cycle), then drains.
+    double folds = cdiv(P, R) * cdiv(oct, C);
+    double T = kk * cdiv(ict, pf);
+    t.cycles = folds * (T + fill);
+    t.abuf_r = cdiv(oct, C) * P * kk * ict * ab;
+    t.wbuf_r = cdiv(P, R) * oct * kk * ict * wb;
+    t.obuf_w = P * oct * ps;
+    t.obuf_r = 0;
+    break;
+  }
+  case Dataflow::RS: {
+    // Eyeriss row stationary: a PE set of k rows (filter rows) x min(oh,C) columns (output
+    // rows); floor(R/k) sets stacked vertically reduce more input channels; each PE slides
+    // its filter row along ow (ow*k cycles per pass). Kernels taller than R fold.
+    double kf = cdiv(k, R);
+    double sets = std::max(1.0, std::floor(R / k));
+    double icp = sets * pf;
+    double cf = cdiv(oht, C);
+    double cols = std::min(oht, C);
+    double ic_chunks = cdiv(ict, icp);
+    double passes = nt * oct * cf * ic_chunks * kf;
+    t.cycles = passes * owt * k + fill;
+    t.wbuf_r = nt * oct * cf * kk * ict * wb;
+    t.abuf_r = nt * oct * cf * ict * ((cols - 1) * s + k) * ((owt - 1) * s + k) * ab;
+    t.obuf_w = nt * oct * oht * owt * ps * ic_chunks * kf;
+    t.obuf_r = t.obuf_w - nt * oct * oht * owt * ps;
+    break;
+  }
+  }
+  return t;
+}
+} // namespace
+
+TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
+                         const std::array<DimTiling, kNumDims>& dims,
+                         const std::array<double, 3>& fill_drain) {
+  TilingTerms t;
+  const double R = a.pe_rows, C = a.pe_cols;
+  const double pf = macs_per_fusion_unit(l.a_bits, l.w_bits);
+  const double k = l.k, s = l.stride, ab = l.a_bits, wb = l.w_bits, ps = psum_bits;
+  const double fd = fill_drain[static_cast<int>(a.dataflow)];
+  const double g = l.groups;
+  t.groups = g;
+  for (int d = 0; d < kNumDims; ++d) t.ntiles[d] = dims[d].full + (dims[d].rem > 0 ? 1 : 0);
+
+  // Sum over the (at most 2^5) distinct tile shapes: full tiles and remainder tiles.
+  for (int combo = 0; combo < (1 << kNumDims); ++combo) {
+    double count = 1;
+    std::array<double, kNumDims> sz{};
+    bool skip = false;
+    for (int d = 0; d < kNumDims && !skip; ++d) {
+      bool rem = combo & (1 << d);
+      if (rem) {
+        if (dims[d].rem == 0) skip = true;
+        sz[d] = dims[d].rem;
+      } else {
+        if (dims[d].full == 0) skip = true;
+        count *= dims[d].full;
+        sz[d] = dims[d].tile;
+      }
+    }
+    if (skip) continue;
+    TileCost c = tile_cost(a.dataflow, sz[0], sz[1], sz[2], sz[3], sz[4], R, C, pf, k, s, ab, wb,
+                           ps, fd);
+    t.compute_cycles += count * c.cycles;
+    t.abuf_read += count * c.abuf_r;
+    t.wbuf_read += count * c.wbuf_r;
+    t.obuf_read += count * c.obuf_r;
+    t.obuf_write += count * c.obuf_w;
+  }
+  t.compute_cycles *= g;
+  t.abuf_read *= g;
+  t.wbuf_read *= g;
+  t.obuf_read *= g;
+  t.obuf_write *= g;
+
+  t.macs = double(l.macs());
+  t.active_fu_cycles = t.macs / pf;
+  const auto& dn = dims[0];
+  const auto& dw = dims[1];
+  const auto& dh = dims[2];
+  const auto& di = dims[3];
+  const auto& dc = dims[4];
+  t.act_total = g * l.n * l.icg() * dh.in_span * dw.in_span * ab;
+  t.wgt_total = double(l.weight_count()) * wb;
+  t.out_total = g * double(l.n) * l.oh() * l.ow() * l.ocg() * ps;
+
+  t.act_tile_bits = double(dn.tile) * di.tile * dh.in_tile * dw.in_tile * ab;
+  t.wgt_tile_bits = double(dc.tile) * di.tile * k * k * wb;
+  t.out_tile_bits = double(dn.tile) * dh.tile * dw.tile * dc.tile * ps;
+  if (t.act_tile_bits > a.abuf_bytes * 8.0 / 2) t.overflow = 1;
+  else if (t.wgt_tile_bits > a.wbuf_bytes * 8.0 / 2) t.overflow = 2;
+  else if (t.out_tile_bits > a.obuf_bytes * 8.0 / 2) t.overflow = 3;
+
+  auto last = [](const DimTiling& x) { return double(x.rem > 0 ? x.rem : x.tile); };
+  t.first_load = t.act_tile_bits + t.wgt_tile_bits;
+  t.last_store = last(dn) * last(dh) * last(dw) * last(dc) * ps;
+  return t;
+}
+
+OrderTraffic order_traffic(const TilingTerms& t, const std::array<Dim, kNumDims>& order) {
+  double ntot = 1;
+  for (double n : t.ntiles) ntot *= n;
+  double mult[3];
+  for (int x = 0; x < 3; ++x) {
+    double suffix = 1, distinct = 1;
+    bool alive = true;
+    for (int p = kNumDims - 1; p >= 0; --p) {
+      int d = static_cast<int>(order[p]);
+      double nd = t.ntiles[d];
+      if (kRelevant[x][d]) {
+        distinct *= nd;
+        if (nd > 1) alive = false;
+      } else if (alive) {
+        suffix *= nd;
+      }
+    }
+    mult[x] = ntot / suffix / distinct; // fetches of each distinct tile
+  }
+  OrderTraffic o;
+  o.act = t.act_total * mult[kAct];
+  o.wgt = t.wgt_total * mult[kWgt];
+  o.out_write = t.out_total * mult[kOut];
+  o.out_read = t.out_total * (mult[kOut] - 1);
+  return o;
+}
+
+Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const Accelerator& a,
+            const AccelConstants& k) {
+  Cost c;
+  if (t.overflow) {
+    static const char* kWhich[] = {"", "abuf", "wbuf", "obuf"};
+    double need[] = {0, t.act_tile_bits, t.wgt_tile_bits, t.out_tile_bits};
+    double have[] = {0, double(a.abuf_bytes), double(a.wbuf_bytes), double(a.obuf_bytes)};
+    c.feasible = false;
+    c.infeasible_reason = std::string(kWhich[t.overflow]) + ": tile needs " +
+                          std::to_string(std::int64_t(need[t.overflow] / 8)) +
+                          " bytes, half the buffer (double buffering) holds " +
+                          std::to_string(std::int64_t(have[t.overflow] / 2));
+  }
+  const double bw = k.dram_bits_per_cycle;
+  const double dram_bits = o.act + o.wgt + o.out_write + o.out_read;
+  const double first = std::ceil(t.first_load / bw), last = std::ceil(t.last_store / bw);
+  const double steady = std::max(0.0, std::ceil(dram_bits / bw) - first - last);
+  // Double buffering hides steady-state transfers behind compute; the first tile's load
+  // (plus DRAM latency) and the last tile's write-back cannot be hidden.
+  const double stalls = a.dram_latency_cycles + first + last + std::max(0.0, steady - t.compute_cycles);
+  c.compute_cycles = std::llround(t.compute_cycles);
+  c.stall_cycles = std::llround(stalls);
+  c.cycles = c.compute_cycles + c.stall_cycles;
+  c.latency_s = double(c.cycles) / a.clock_hz;
+
+  auto& tr = c.traffic;
+  tr.abuf_read = t.abuf_read;
+  tr.abuf_write = o.act;
+  tr.wbuf_read = t.wbuf_read;
+  tr.wbuf_write = o.wgt;
+  tr.obuf_read = t.obuf_read + o.out_write + o.out_read;
+  tr.obuf_write = t.obuf_write + o.out_read;
+  tr.dram_read = o.act + o.wgt + o.out_read;
+  tr.dram_write = o.out_write;
+
+  constexpr double kPJ = 1e-12;
+  auto& e = c.energy;
+  e.pe = t.active_fu_cycles * k.e_fu * kPJ;
+  e.abuf = (tr.abuf_read * k.abuf_r + tr.abuf_write * k.abuf_w) * kPJ;
+  e.wbuf = (tr.wbuf_read * k.wbuf_r + tr.wbuf_write * k.wbuf_w) * kPJ;
+  e.obuf = (tr.obuf_read * k.obuf_r + tr.obuf_write * k.obuf_w) * kPJ;
+  e.dram = dram_bits * k.dram * kPJ;
+  e.leak = k.leak_w * c.latency_s;
+  c.energy_j = e.total();
+  c.area_mm2 = k.area_mm2;
+  double peak = double(a.fusion_units()) * macs_per_fusion_unit(l.a_bits, l.w_bits);
+  c.utilization = c.cycles > 0 ? t.macs / (double(c.cycles) * peak) : 0;
+  return c;
+}
+
+} // namespace detail
+
+Cost estimate(const Layer& layer, const Accelerator& accel, const Mapping& mapping,
+              const Tech& tech, const Calibration& cal) {
+  validate(mapping, layer);
+  std::array<detail::DimTiling, kNumDims> dims;
+  for (Dim d : kAllDims) dims[static_cast<int>(d)] = detail::dim_tiling(layer, d, mapping[d]);
+  auto k = detail::accel_constants(accel, tech, cal);
+  auto t = detail::tiling_terms(layer, accel, k.psum_bits, dims, k.fill_drain);
+  auto o = detail::order_traffic(t, mapping.order);
+  return detail::finish(t, o, layer, accel, k);
+}
+
+double area_mm2(const Accelerator& accel, const Tech& tech) {
+  return detail::accel_constants(accel, tech, Calibration{}).area_mm2;
+}
+
+} // namespace brickyard::model
