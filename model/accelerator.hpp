@@ -24,6 +24,10 @@ struct Accelerator {
   int dram_bits_per_cycle = 128;
   int dram_latency_cycles = 100; // first-word latency of a DRAM burst
   std::string tech = "45nm";     // name of data/tech/<tech>.json
+  // How the controller runs a tile cut short by the layer edge: `exact` runs it at its
+  // real size; `padded` runs it as a full tile of zeros, as BitFusion's simulator (and
+  // JAQ's estimator, which follows it) charges it.
+  bool padded_partial_tiles = false;
 
   int fusion_units() const { return pe_rows * pe_cols; }
 };

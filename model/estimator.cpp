@@ -49,12 +49,23 @@ AccelConstants accel_constants(const Accelerator& a, const Tech& t, const Calibr
   return k;
 }
 
-DimTiling dim_tiling(const Layer& l, Dim d, int tile) {
+DimTiling dim_tiling(const Layer& l, Dim d, int tile, bool padded) {
   DimTiling t;
   int ext = extents(l)[static_cast<int>(d)];
   t.tile = tile;
   t.full = ext / tile;
   t.rem = ext % tile;
+  t.span = ext;
+  if (padded) {
+    // BitFusion convention: ceil(extent/tile) full tiles, edge tiles padded with zeros
+    // and fetched/computed/stored at full size (optimizer.py, get_stats_fast).
+    t.full = (ext + tile - 1) / tile;
+    t.rem = 0;
+    t.span = double(t.full) * tile;
+    t.in_tile = (d == Dim::OW || d == Dim::OH) ? (tile - 1) * l.stride + l.k : tile;
+    t.in_span = t.full * double(t.in_tile);
+    return t;
+  }
   if (d == Dim::OW || d == Dim::OH) {
     int in = d == Dim::OW ? l.iw : l.ih;
     t.in_tile = std::min((tile - 1) * l.stride + l.k, in);
@@ -186,9 +197,9 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
   const auto& dh = dims[2];
   const auto& di = dims[3];
   const auto& dc = dims[4];
-  t.act_total = g * l.n * l.icg() * dh.in_span * dw.in_span * ab;
-  t.wgt_total = double(l.weight_count()) * wb;
-  t.out_total = g * double(l.n) * l.oh() * l.ow() * l.ocg() * ps;
+  t.act_total = g * dn.span * di.span * dh.in_span * dw.in_span * ab;
+  t.wgt_total = g * dc.span * di.span * k * k * wb;
+  t.out_total = g * dn.span * dh.span * dw.span * dc.span * ps;
 
   t.act_tile_bits = double(dn.tile) * di.tile * dh.in_tile * dw.in_tile * ab;
   t.wgt_tile_bits = double(dc.tile) * di.tile * k * k * wb;
@@ -286,7 +297,9 @@ Cost estimate(const Layer& layer, const Accelerator& accel, const Mapping& mappi
               const Tech& tech, const Calibration& cal) {
   validate(mapping, layer);
   std::array<detail::DimTiling, kNumDims> dims;
-  for (Dim d : kAllDims) dims[static_cast<int>(d)] = detail::dim_tiling(layer, d, mapping[d]);
+  for (Dim d : kAllDims)
+    dims[static_cast<int>(d)] =
+        detail::dim_tiling(layer, d, mapping[d], accel.padded_partial_tiles);
   auto k = detail::accel_constants(accel, tech, cal);
   auto t = detail::tiling_terms(layer, accel, k.psum_bits, dims, k.fill_drain);
   auto o = detail::order_traffic(t, mapping.order);

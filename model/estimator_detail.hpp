@@ -58,10 +58,11 @@ struct DimTiling {
   int tile = 1;
   int full = 0;      // number of full tiles
   int rem = 0;       // size of the remainder tile (0 if the tile divides the extent)
-  double in_span = 0; // sum over tiles of the clipped input rows/cols (ow, oh only)
+  double span = 0;    // extent the tiles cover (the extent, or tiles x tile if padded)
+  double in_span = 0; // sum over tiles of the input rows/cols they read (ow, oh; else span)
   int in_tile = 0;    // input extent of one full tile (unclipped by the image)
 };
-DimTiling dim_tiling(const Layer& l, Dim d, int tile);
+DimTiling dim_tiling(const Layer& l, Dim d, int tile, bool padded = false);
 
 TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
                          const std::array<DimTiling, kNumDims>& dims,

@@ -185,6 +185,7 @@ json to_json(const Accelerator& a) {
           {"clock_hz", a.clock_hz},
           {"dram_bits_per_cycle", a.dram_bits_per_cycle},
           {"dram_latency_cycles", a.dram_latency_cycles},
+          {"partial_tiles", a.padded_partial_tiles ? "padded" : "exact"},
           {"tech", a.tech}};
 }
 
@@ -202,6 +203,12 @@ Accelerator accelerator_from_json(const json& j, const std::string& where) {
   a.dram_bits_per_cycle = r.get_int("dram_bits_per_cycle", a.dram_bits_per_cycle);
   a.dram_latency_cycles = r.get_int("dram_latency_cycles", a.dram_latency_cycles);
   a.tech = r.get_string("tech", a.tech);
+  if (r.has("partial_tiles")) {
+    std::string p = r.get_string("partial_tiles", "exact");
+    if (p != "exact" && p != "padded")
+      throw SpecError(r.field("partial_tiles"), "must be exact or padded (got '" + p + "')");
+    a.padded_partial_tiles = p == "padded";
+  }
   r.get_string("name", "");
   r.finish();
   validate(a, where);

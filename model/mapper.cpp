@@ -135,7 +135,7 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   std::array<std::vector<DimTiling>, kNumDims> opts;
   for (Dim d : kAllDims)
     for (int t : tile_options(ext[int(d)]))
-      opts[int(d)].push_back(detail::dim_tiling(layer, d, t));
+      opts[int(d)].push_back(detail::dim_tiling(layer, d, t, accel.padded_partial_tiles));
 
   static const auto kOrders = all_orders();
   std::size_t n_tilings = 1;

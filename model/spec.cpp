@@ -165,9 +165,13 @@ Accelerator parse_accel_spec(const std::string& spec) {
     else if (key == "dram") a.dram_bits_per_cycle = parse_int(val, key);
     else if (key == "dram_latency") a.dram_latency_cycles = parse_int(val, key);
     else if (key == "tech") a.tech = val;
-    else
+    else if (key == "partial") {
+      if (val != "exact" && val != "padded")
+        throw SpecError(key, "must be exact or padded (got '" + val + "')");
+      a.padded_partial_tiles = val == "padded";
+    } else
       throw SpecError(key, "unknown accelerator key (pe, abuf, wbuf, obuf, dataflow, clock, dram, "
-                           "dram_latency, tech)");
+                           "dram_latency, partial, tech)");
   }
   static const std::map<std::string, std::string> kInlineName = {
       {"abuf_bytes", "abuf"},     {"wbuf_bytes", "wbuf"},
