@@ -202,38 +202,43 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   const Objective obj = opt.objective;
   const double we = opt.weights.energy, wl = opt.weights.latency;
 
+  // The hot loop, specialised per objective so the compiler sees straight-line code.
   Score best;
   std::size_t best_i = 0, best_o = 0;
-  std::array<OrderMaskRule, 32> rules;
-  const std::size_t n = b.size();
-  for (std::size_t o = 0; o < kOrders.size(); ++o) {
-    for (int m = 0; m < 32; ++m) rules[m] = rule_for(kOrders[o], m);
-    for (std::size_t i = 0; i < n; ++i) {
-      const OrderMaskRule& r = rules[b.mask[i]];
-      double ma = r.act_oc ? b.n_oc[i] : 1.0;
-      double mo = r.out_ic ? b.n_ic[i] : 1.0;
-      double mw = b.wsub[i][r.wgt_sub];
-      double act = b.act[i] * ma, wgt = b.wgt[i] * mw, ow = b.out[i] * mo,
-             orr = b.out[i] * (mo - 1);
-      double dram = act + wgt + ow + orr;
-      double steady = std::max(0.0, std::ceil(dram / bw) - b.first[i] - b.last[i]);
-      double cycles = b.compute[i] + lat + b.first[i] + b.last[i] +
-                      std::max(0.0, steady - b.compute[i]);
-      double energy = b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor +
-                      leak_pj_per_cycle * cycles;
-      Score s;
-      switch (obj) {
-      case Objective::Latency: s = {cycles, energy}; break;
-      case Objective::Energy: s = {energy, cycles}; break;
-      case Objective::Edp: s = {cycles * energy, cycles}; break;
-      case Objective::Cost: s = {we * energy / e_ref + wl * cycles / l_ref, cycles}; break;
-      }
-      if (s.better_than(best)) {
-        best = s;
-        best_i = i;
-        best_o = o;
+  auto sweep = [&](auto score) {
+    std::array<OrderMaskRule, 32> rules;
+    const std::size_t n = b.size();
+    for (std::size_t o = 0; o < kOrders.size(); ++o) {
+      for (int m = 0; m < 32; ++m) rules[m] = rule_for(kOrders[o], m);
+      for (std::size_t i = 0; i < n; ++i) {
+        const OrderMaskRule& r = rules[b.mask[i]];
+        const double ma = r.act_oc ? b.n_oc[i] : 1.0;
+        const double mo = r.out_ic ? b.n_ic[i] : 1.0;
+        const double mw = b.wsub[i][r.wgt_sub];
+        const double act = b.act[i] * ma, wgt = b.wgt[i] * mw, ow = b.out[i] * mo,
+                     orr = b.out[i] * (mo - 1);
+        const double dram = act + wgt + ow + orr;
+        const double steady = std::max(0.0, std::ceil(dram / bw) - b.first[i] - b.last[i]);
+        const double cycles = b.compute[i] + lat + b.first[i] + b.last[i] +
+                              std::max(0.0, steady - b.compute[i]);
+        const double energy = b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor +
+                              leak_pj_per_cycle * cycles;
+        const Score s = score(cycles, energy);
+        if (s.better_than(best)) {
+          best = s;
+          best_i = i;
+          best_o = o;
+        }
       }
     }
+  };
+  switch (obj) {
+  case Objective::Latency: sweep([](double c, double e) { return Score{c, e}; }); break;
+  case Objective::Energy: sweep([](double c, double e) { return Score{e, c}; }); break;
+  case Objective::Edp: sweep([](double c, double e) { return Score{c * e, c}; }); break;
+  case Objective::Cost:
+    sweep([&](double c, double e) { return Score{we * e / e_ref + wl * c / l_ref, c}; });
+    break;
   }
 
   const auto& dims = tilings[b.tiling_index[best_i]];

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The test command of the README and of CI: setup, configure, build, ctest; then the
+# model and CLI tests again under AddressSanitizer + UBSan; then the mapper benchmark
+# (informational: it prints PASS/MISS against the speed goals, never fails the run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+JOBS=${JOBS:-$(nproc)}
+bash scripts/setup.sh
+export SC_COPYRIGHT_MESSAGE=DISABLE
+
+echo "== release build and tests"
+cmake --preset release
+cmake --build --preset release -j "$JOBS"
+ctest --preset release -j "$JOBS"
+
+if [[ "${BRICKYARD_SKIP_ASAN:-0}" != 1 ]]; then
+  echo "== AddressSanitizer + UBSan build and tests"
+  cmake --preset asan
+  cmake --build --preset asan -j "$JOBS"
+  ctest --preset asan -j "$JOBS"
+fi
+
+if [[ "${BRICKYARD_SKIP_BENCH:-0}" != 1 ]]; then
+  echo "== mapper benchmark (informational)"
+  ./build/bench/bench_mapper 11 || echo "benchmark failed to run (not a test failure)"
+fi
