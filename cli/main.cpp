@@ -44,7 +44,9 @@ int main(int argc, char** argv) {
         std::cerr << "brickyard " << cmd << ": not available in this build yet\n";
         return brickyard::cli::kExitInternal;
       }
-    std::cerr << "brickyard: field 'command': unknown command '" << cmd
+    std::string shown;
+    for (char c : cmd) shown += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
+    std::cerr << "brickyard: field 'command': unknown command '" << shown
               << "' (brickyard --help lists them)\n";
     return brickyard::cli::kExitBadInput;
   } catch (const brickyard::model::SpecError& e) {

@@ -63,9 +63,24 @@ std::vector<Mapping> load_mappings(const std::string& path, std::size_t layers) 
   return out;
 }
 
-} // namespace
+// Messages quote user text (values, keys, paths) that may hold newlines or other control
+// characters; the error contract is one line on stderr, so those are escaped.
+std::string one_line(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out += c;
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", u);
+      out += buf;
+    }
+  }
+  return out;
+}
 
-int run_map(const std::vector<std::string>& args, bool estimate_mode) {
+int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
   const char* cmd = estimate_mode ? "estimate" : "map";
   po::options_description desc(std::string("usage: brickyard ") + cmd +
                                " (--layer SPEC... | --net FILE) --accel SPEC|FILE [options]\n\n" +
@@ -259,6 +274,19 @@ int run_map(const std::vector<std::string>& args, bool estimate_mode) {
               << " ms wall)\n";
   std::cout << "calibration: " << cal.source << "; tech: " << tech.name << "\n";
   return kExitOk;
+}
+
+} // namespace
+
+int run_map(const std::vector<std::string>& args, bool estimate_mode) {
+  try {
+    return run_map_checked(args, estimate_mode);
+  } catch (const SpecError& e) {
+    std::string what = e.what();
+    if (one_line(what) == what) throw;
+    std::string prefix = "field '" + e.field() + "': ";
+    throw SpecError(one_line(e.field()), one_line(what.substr(prefix.size())));
+  }
 }
 
 } // namespace brickyard::cli

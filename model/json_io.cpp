@@ -1,11 +1,14 @@
 #include "model/json_io.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
+#include <vector>
 
 #include "model/error.hpp"
 #include "model/spec.hpp"
@@ -136,8 +139,19 @@ Layer layer_from_json(const json& j, const std::string& where) {
     if (oh < 1) throw SpecError(r.field("oh"), "must be >= 1");
     if (ow < 1) throw SpecError(r.field("ow"), "must be >= 1");
     if (l.stride < 1) throw SpecError(r.field("stride"), "must be >= 1");
-    l.ih = (oh - 1) * l.stride + l.k - 2 * l.pad;
-    l.iw = (ow - 1) * l.stride + l.k - 2 * l.pad;
+    if (l.k < 1) throw SpecError(r.field("k"), "must be >= 1");
+    if (l.pad < 0) throw SpecError(r.field("pad"), "must be >= 0");
+    // 64-bit: oh, stride, k and pad are only range-checked by validate() below.
+    std::int64_t ih = std::int64_t(oh - 1) * l.stride + l.k - 2 * std::int64_t(l.pad);
+    std::int64_t iw = std::int64_t(ow - 1) * l.stride + l.k - 2 * std::int64_t(l.pad);
+    if (ih < 1) throw SpecError(r.field("pad"), "too large for oh, k and stride");
+    if (iw < 1) throw SpecError(r.field("pad"), "too large for ow, k and stride");
+    if (ih > std::numeric_limits<int>::max())
+      throw SpecError(r.field("oh"), "too large for k and stride");
+    if (iw > std::numeric_limits<int>::max())
+      throw SpecError(r.field("ow"), "too large for k and stride");
+    l.ih = static_cast<int>(ih);
+    l.iw = static_cast<int>(iw);
   } else if (in) {
     r.require("ih");
     r.require("iw");
@@ -323,6 +337,8 @@ Tech tech_from_json(const json& j) {
   {
     ObjectReader s(r.raw("sram"), "sram.");
     t.sram_word_bits = s.get_int("word_bits", 32);
+    // Checked here, not only in validate(): the per-bit energies below divide by it.
+    if (t.sram_word_bits < 1) throw SpecError("sram.word_bits", "must be positive");
     t.include_sram_leakage = s.get_bool("include_leakage", false);
     s.require("source");
     if (s.get_string("source", "").empty()) throw SpecError("sram.source", "is empty");
@@ -365,7 +381,11 @@ Tech tech_from_json(const json& j) {
     t.dram_pj_per_bit = tech_value(d, "energy", "pJ/bit");
     d.finish();
   }
-  t.psum_bits = static_cast<int>(tech_value(r, "psum_bits", "bit"));
+  double psum_bits = tech_value(r, "psum_bits", "bit");
+  // Range-check before the cast: converting an out-of-range double to int is undefined.
+  if (!(psum_bits >= 8 && psum_bits <= 64) || psum_bits != std::floor(psum_bits))
+    throw SpecError("psum_bits.value", "must be a whole number in 8..64");
+  t.psum_bits = static_cast<int>(psum_bits);
   r.finish();
   validate(t);
   return t;
@@ -376,14 +396,31 @@ json read_json_file(const std::string& path, const std::string& field) {
   if (!in) throw SpecError(field, "cannot open '" + path + "'");
   std::stringstream ss;
   ss << in.rdbuf();
+  // nlohmann keeps the last of repeated keys silently; reject them like the inline specs.
+  std::vector<std::set<std::string>> keys;
+  auto reject_repeats = [&keys](int, json::parse_event_t ev, json& parsed) {
+    if (ev == json::parse_event_t::object_start) keys.emplace_back();
+    if (ev == json::parse_event_t::object_end) keys.pop_back();
+    if (ev == json::parse_event_t::key && !keys.back().insert(parsed.get<std::string>()).second)
+      throw SpecError(parsed.get<std::string>(), "given twice");
+    return true;
+  };
   try {
-    return json::parse(ss.str());
+    return json::parse(ss.str(), reject_repeats);
   } catch (const json::parse_error& e) {
     std::string msg = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     auto p = msg.find("parse error");
     throw SpecError(field, "malformed JSON in '" + path + "': " +
                                (p == std::string::npos ? msg : msg.substr(p)));
+  } catch (const json::out_of_range& e) {
+    // "[json.exception.out_of_range.406] number overflow parsing '1e400'"
+    std::string msg = e.what();
+    auto p = msg.find("] ");
+    throw SpecError(field, "malformed JSON in '" + path + "': " +
+                               (p == std::string::npos ? msg : msg.substr(p + 2)));
+  } catch (const SpecError& e) {
+    throw SpecError(field, "malformed JSON in '" + path + "': " + e.what());
   }
 }
 

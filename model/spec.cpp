@@ -125,10 +125,15 @@ Layer parse_layer_spec(const std::string& spec) {
     if (l.type == LayerType::FullyConnected && oh == 0 && ow == 0) oh = ow = 1;
     if (oh <= 0) throw SpecError("oh", "missing or not positive (give oh/ow or ih/iw)");
     if (ow <= 0) throw SpecError("ow", "missing or not positive (give oh/ow or ih/iw)");
-    l.ih = (oh - 1) * l.stride + l.k - 2 * l.pad;
-    l.iw = (ow - 1) * l.stride + l.k - 2 * l.pad;
-    if (l.ih < 1) throw SpecError("pad", "too large for oh, k and s");
-    if (l.iw < 1) throw SpecError("pad", "too large for ow, k and s");
+    // 64-bit: oh, s, k and pad are only range-checked by validate() below.
+    std::int64_t ih = std::int64_t(oh - 1) * l.stride + l.k - 2 * std::int64_t(l.pad);
+    std::int64_t iw = std::int64_t(ow - 1) * l.stride + l.k - 2 * std::int64_t(l.pad);
+    if (ih < 1) throw SpecError("pad", "too large for oh, k and s");
+    if (iw < 1) throw SpecError("pad", "too large for ow, k and s");
+    if (ih > std::numeric_limits<int>::max()) throw SpecError("oh", "too large for k and s");
+    if (iw > std::numeric_limits<int>::max()) throw SpecError("ow", "too large for k and s");
+    l.ih = static_cast<int>(ih);
+    l.iw = static_cast<int>(iw);
   }
   if (!have_type && l.groups > 1)
     l.type = (l.groups == l.ic && l.groups == l.oc) ? LayerType::Depthwise : LayerType::Grouped;

@@ -33,13 +33,20 @@ SramPoint Tech::sram_at(double bank_bytes) const {
   while (hi + 1 < sram.size() && sram[hi].bytes < bank_bytes) ++hi;
   const SramPoint& a = sram[hi - 1];
   const SramPoint& b = sram[hi];
+  if (bank_bytes == b.bytes) return b;
+  // Inside the table the result is clamped to its neighbours, so rounding in exp/log can
+  // never make a bigger bank cheaper than a smaller one; above the table it extrapolates.
+  const bool inside = bank_bytes < b.bytes;
+  auto interp = [&](double ya, double yb) {
+    double y = loglog(bank_bytes, a.bytes, ya, b.bytes, yb);
+    return inside ? std::clamp(y, std::min(ya, yb), std::max(ya, yb)) : y;
+  };
   SramPoint p;
   p.bytes = bank_bytes;
-  p.read_pj_per_bit = loglog(bank_bytes, a.bytes, a.read_pj_per_bit, b.bytes, b.read_pj_per_bit);
-  p.write_pj_per_bit =
-      loglog(bank_bytes, a.bytes, a.write_pj_per_bit, b.bytes, b.write_pj_per_bit);
-  p.leak_mw = loglog(bank_bytes, a.bytes, a.leak_mw, b.bytes, b.leak_mw);
-  p.area_mm2 = loglog(bank_bytes, a.bytes, a.area_mm2, b.bytes, b.area_mm2);
+  p.read_pj_per_bit = interp(a.read_pj_per_bit, b.read_pj_per_bit);
+  p.write_pj_per_bit = interp(a.write_pj_per_bit, b.write_pj_per_bit);
+  p.leak_mw = interp(a.leak_mw, b.leak_mw);
+  p.area_mm2 = interp(a.area_mm2, b.area_mm2);
   return p;
 }
 
