@@ -56,15 +56,19 @@ int main(int argc, char** argv) {
   long long n = 0;
   double scalar = median_seconds(std::max(1, reps / 7), [&] {
     n = 0;
-    for (int a0 : opts[0]) for (int a1 : opts[1]) for (int a2 : opts[2]) for (int a3 : opts[3])
-      for (int a4 : opts[4]) for (const auto& ord : orders) {
-        Mapping m;
-        m.tile = {a0, a1, a2, a3, a4};
-        m.order = ord;
-        Cost c = estimate(l, a, m, tech, cal);
-        ++n;
-        if (c.feasible && c.cycles < best) best = double(c.cycles);
-      }
+    for (int a0 : opts[0])
+      for (int a1 : opts[1])
+        for (int a2 : opts[2])
+          for (int a3 : opts[3])
+            for (int a4 : opts[4])
+              for (const auto& ord : orders) {
+                Mapping m;
+                m.tile = {a0, a1, a2, a3, a4};
+                m.order = ord;
+                Cost c = estimate(l, a, m, tech, cal);
+                ++n;
+                if (c.feasible && c.cycles < best) best = double(c.cycles);
+              }
   });
   std::printf("  baseline estimate() per candidate: %lld candidates, %.1f ms, %.1f ns/candidate; "
               "batch speed-up %.1fx; same best cycles: %s\n",
@@ -76,7 +80,8 @@ int main(int argc, char** argv) {
     MapperOptions opt;
     opt.threads = threads;
     std::vector<MapResult> res;
-    double t = median_seconds(std::max(3, reps / 3), [&] { res = map_network(net, a, tech, cal, opt); });
+    double t =
+        median_seconds(std::max(3, reps / 3), [&] { res = map_network(net, a, tech, cal, opt); });
     long long ev = 0;
     for (const auto& x : res) ev += x.evaluated;
     std::printf("22-layer FBNet-like network, %d thread(s): %lld candidates, median %.2f ms%s\n",

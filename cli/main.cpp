@@ -8,7 +8,8 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(brickyard - co-design of a CNN, its low-bit precisions and a BitFusion-style accelerator
+constexpr const char* kUsage =
+    R"(brickyard - co-design of a CNN, its low-bit precisions and a BitFusion-style accelerator
 
 usage: brickyard <command> [options]      (brickyard <command> --help for its options)
 

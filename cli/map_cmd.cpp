@@ -118,8 +118,7 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
     po::notify(vm);
   } catch (const po::error& e) {
     std::string opt;
-    if (auto* pe = dynamic_cast<const po::error_with_option_name*>(&e))
-      opt = pe->get_option_name();
+    if (auto* pe = dynamic_cast<const po::error_with_option_name*>(&e)) opt = pe->get_option_name();
     throw SpecError(opt.empty() ? "option" : opt, e.what());
   }
   if (vm.count("help")) {
@@ -127,7 +126,8 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
     return kExitOk;
   }
   if (layer_specs.empty() == net_path.empty())
-    throw SpecError(net_path.empty() ? "layer" : "net", "give either --layer SPEC... or --net FILE");
+    throw SpecError(net_path.empty() ? "layer" : "net",
+                    "give either --layer SPEC... or --net FILE");
   if (accel_spec.empty()) throw SpecError("accel", "missing (--accel SPEC or FILE)");
   if (threads < 0) throw SpecError("threads", "must be >= 0");
 
@@ -236,7 +236,8 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
   if (!estimate_mode) {
     std::cout << std::left << std::setw(14) << "layer" << std::setw(34) << "tile" << std::setw(18)
               << "order (outer>inner)" << std::right << std::setw(13) << "cycles" << std::setw(11)
-              << "lat ms" << std::setw(11) << "energy uJ" << std::setw(7) << "util" << "\n";
+              << "lat ms" << std::setw(11) << "energy uJ" << std::setw(7) << "util"
+              << "\n";
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& r = results[i];
       std::cout << std::left << std::setw(14) << net.layers[i].name.substr(0, 13) << std::setw(34)
@@ -248,8 +249,8 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
     }
   } else {
     std::cout << std::left << std::setw(14) << "layer" << std::right << std::setw(13) << "cycles"
-              << std::setw(12) << "compute" << std::setw(10) << "stall" << std::setw(11)
-              << "lat ms" << std::setw(11) << "energy uJ" << std::setw(7) << "util"
+              << std::setw(12) << "compute" << std::setw(10) << "stall" << std::setw(11) << "lat ms"
+              << std::setw(11) << "energy uJ" << std::setw(7) << "util"
               << "   energy split pe/abuf/wbuf/obuf/dram/leak %\n";
     for (std::size_t i = 0; i < results.size(); ++i) {
       const auto& c = results[i].cost;
@@ -265,9 +266,8 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
                 << fmt("%.0f", e.leak * t) << "\n";
     }
   }
-  std::cout << "\ntotal: " << tot_cycles << " cycles, " << fmt("%.4f", tot_latency * 1e3)
-            << " ms, " << fmt("%.4f", tot_energy * 1e3) << " mJ, area " << fmt("%.3f", area)
-            << " mm^2\n";
+  std::cout << "\ntotal: " << tot_cycles << " cycles, " << fmt("%.4f", tot_latency * 1e3) << " ms, "
+            << fmt("%.4f", tot_energy * 1e3) << " mJ, area " << fmt("%.3f", area) << " mm^2\n";
   if (mapping_path.empty())
     std::cout << "search: " << evaluated << " candidates evaluated, " << feasible << " feasible, "
               << fmt("%.2f", search_s * 1e3) << " ms of mapper time (" << fmt("%.2f", wall * 1e3)

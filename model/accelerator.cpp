@@ -6,9 +6,12 @@ namespace brickyard::model {
 
 const char* to_string(Dataflow d) {
   switch (d) {
-  case Dataflow::WS: return "ws";
-  case Dataflow::OS: return "os";
-  case Dataflow::RS: return "rs";
+  case Dataflow::WS:
+    return "ws";
+  case Dataflow::OS:
+    return "os";
+  case Dataflow::RS:
+    return "rs";
   }
   return "?";
 }
@@ -25,16 +28,15 @@ void validate(const Accelerator& a, const std::string& where) {
   auto dim = [&](const char* name, int v) {
     if (v < kMinPeDim || v > kMaxPeDim)
       throw SpecError(f(name), "must be in " + std::to_string(kMinPeDim) + ".." +
-                                   std::to_string(kMaxPeDim) + " (got " + std::to_string(v) +
-                                   ")");
+                                   std::to_string(kMaxPeDim) + " (got " + std::to_string(v) + ")");
   };
   dim("pe_rows", a.pe_rows);
   dim("pe_cols", a.pe_cols);
   constexpr std::int64_t kMaxBuf = std::int64_t(1) << 30;
   auto buf = [&](const char* name, std::int64_t v) {
     if (v < 64 || v > kMaxBuf)
-      throw SpecError(f(name), "must be between 64 bytes and 1 GiB (got " + std::to_string(v) +
-                                   ")");
+      throw SpecError(f(name),
+                      "must be between 64 bytes and 1 GiB (got " + std::to_string(v) + ")");
   };
   buf("abuf_bytes", a.abuf_bytes);
   buf("wbuf_bytes", a.wbuf_bytes);
@@ -42,8 +44,8 @@ void validate(const Accelerator& a, const std::string& where) {
   if (!(a.clock_hz > 0 && a.clock_hz <= 1e10))
     throw SpecError(f("clock_hz"), "must be in (0, 10 GHz]");
   if (a.dram_bits_per_cycle < 1 || a.dram_bits_per_cycle > 65536)
-    throw SpecError(f("dram_bits_per_cycle"), "must be in 1..65536 (got " +
-                                                  std::to_string(a.dram_bits_per_cycle) + ")");
+    throw SpecError(f("dram_bits_per_cycle"),
+                    "must be in 1..65536 (got " + std::to_string(a.dram_bits_per_cycle) + ")");
   if (a.dram_latency_cycles < 0 || a.dram_latency_cycles > 100000)
     throw SpecError(f("dram_latency_cycles"), "must be in 0..100000");
   if (a.tech.empty()) throw SpecError(f("tech"), "must name a tech table");

@@ -20,7 +20,7 @@ struct Traffic {
 
 struct Cost {
   bool feasible = true;
-  std::string infeasible_reason; // names the buffer that overflows
+  std::string infeasible_reason;   // names the buffer that overflows
   std::int64_t cycles = 0;         // compute_cycles + stall_cycles
   std::int64_t compute_cycles = 0; // includes systolic fill and drain
   std::int64_t stall_cycles = 0;   // cycles the array waits for DRAM

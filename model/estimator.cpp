@@ -9,7 +9,9 @@ namespace brickyard::model {
 namespace detail {
 
 namespace {
-inline double cdiv(double a, double b) { return std::ceil(a / b); }
+inline double cdiv(double a, double b) {
+  return std::ceil(a / b);
+}
 
 struct Banks {
   double a_count, a_bytes, w_count, w_bytes, o_count, o_bytes;
@@ -18,8 +20,8 @@ struct Banks {
 // weight bank per fusion unit, one output bank per column (simulator.py, get_energy_cost).
 Banks banks_of(const Accelerator& a) {
   double r = a.pe_rows, c = a.pe_cols;
-  return {r, double(a.abuf_bytes) / r, r * c, double(a.wbuf_bytes) / (r * c), c,
-          double(a.obuf_bytes) / c};
+  return {r, double(a.abuf_bytes) / r, r * c, double(a.wbuf_bytes) / (r * c),
+          c, double(a.obuf_bytes) / c};
 }
 } // namespace
 
@@ -93,8 +95,8 @@ struct TileCost {
 
 // Cycles and array-side SRAM bits of one tile (docs/estimator.md, "Inside a tile").
 inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double ict, double oct,
-                          double R, double C, double pf, double k, double s, double ab,
-                          double wb, double ps, double fd) {
+                          double R, double C, double pf, double k, double s, double ab, double wb,
+                          double ps, double fd) {
   const double kk = k * k;
   const double P = nt * oht * owt; // output pixels of the tile
   const double fill = fd * (R + C - 1);
@@ -176,8 +178,8 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
       }
     }
     if (skip) continue;
-    TileCost c = tile_cost(a.dataflow, sz[0], sz[1], sz[2], sz[3], sz[4], R, C, pf, k, s, ab, wb,
-                           ps, fd);
+    TileCost c =
+        tile_cost(a.dataflow, sz[0], sz[1], sz[2], sz[3], sz[4], R, C, pf, k, s, ab, wb, ps, fd);
     t.compute_cycles += count * c.cycles;
     t.abuf_read += count * c.abuf_r;
     t.wbuf_read += count * c.wbuf_r;
@@ -204,9 +206,12 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
   t.act_tile_bits = double(dn.tile) * di.tile * dh.in_tile * dw.in_tile * ab;
   t.wgt_tile_bits = double(dc.tile) * di.tile * k * k * wb;
   t.out_tile_bits = double(dn.tile) * dh.tile * dw.tile * dc.tile * ps;
-  if (t.act_tile_bits > a.abuf_bytes * 8.0 / 2) t.overflow = 1;
-  else if (t.wgt_tile_bits > a.wbuf_bytes * 8.0 / 2) t.overflow = 2;
-  else if (t.out_tile_bits > a.obuf_bytes * 8.0 / 2) t.overflow = 3;
+  if (t.act_tile_bits > a.abuf_bytes * 8.0 / 2)
+    t.overflow = 1;
+  else if (t.wgt_tile_bits > a.wbuf_bytes * 8.0 / 2)
+    t.overflow = 2;
+  else if (t.out_tile_bits > a.obuf_bytes * 8.0 / 2)
+    t.overflow = 3;
 
   auto last = [](const DimTiling& x) { return double(x.rem > 0 ? x.rem : x.tile); };
   t.first_load = t.act_tile_bits + t.wgt_tile_bits;
@@ -260,7 +265,8 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double steady = std::max(0.0, std::ceil(dram_bits / bw) - first - last);
   // Double buffering hides steady-state transfers behind compute; the first tile's load
   // (plus DRAM latency) and the last tile's write-back cannot be hidden.
-  const double stalls = a.dram_latency_cycles + first + last + std::max(0.0, steady - t.compute_cycles);
+  const double stalls =
+      a.dram_latency_cycles + first + last + std::max(0.0, steady - t.compute_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;

@@ -18,20 +18,20 @@ enum Operand { kAct = 0, kWgt = 1, kOut = 2 };
 // relevant[X][d]: does the data of operand X change when loop d advances?
 inline constexpr bool kRelevant[3][kNumDims] = {
     // n     ow     oh     ic     oc
-    {true, true, true, true, false}, // activations
+    {true, true, true, true, false},   // activations
     {false, false, false, true, true}, // weights
-    {true, true, true, false, true},  // outputs / partial sums
+    {true, true, true, false, true},   // outputs / partial sums
 };
 
 // Per-accelerator constants (energies in pJ per bit, powers in W).
 struct AccelConstants {
-  double e_fu = 0;                   // pJ per active fusion-unit cycle (calibrated)
-  double abuf_r = 0, abuf_w = 0;     // pJ/bit
+  double e_fu = 0;               // pJ per active fusion-unit cycle (calibrated)
+  double abuf_r = 0, abuf_w = 0; // pJ/bit
   double wbuf_r = 0, wbuf_w = 0;
   double obuf_r = 0, obuf_w = 0;
-  double dram = 0;                   // pJ/bit
-  double leak_w = 0;                 // static power, W
-  double dram_bits_per_cycle = 0;    // effective (nominal x efficiency)
+  double dram = 0;                // pJ/bit
+  double leak_w = 0;              // static power, W
+  double dram_bits_per_cycle = 0; // effective (nominal x efficiency)
   double area_mm2 = 0;
   std::array<double, 3> fill_drain{}; // per dataflow
   int psum_bits = 32;
@@ -56,8 +56,8 @@ struct TilingTerms {
 // Per-dimension facts of one tile size, precomputable once per (layer, dim, tile).
 struct DimTiling {
   int tile = 1;
-  int full = 0;      // number of full tiles
-  int rem = 0;       // size of the remainder tile (0 if the tile divides the extent)
+  int full = 0;       // number of full tiles
+  int rem = 0;        // size of the remainder tile (0 if the tile divides the extent)
   double span = 0;    // extent the tiles cover (the extent, or tiles x tile if padded)
   double in_span = 0; // sum over tiles of the input rows/cols they read (ow, oh; else span)
   int in_tile = 0;    // input extent of one full tile (unclipped by the image)

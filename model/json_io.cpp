@@ -94,7 +94,8 @@ double tech_value(ObjectReader& r, const std::string& key, const std::string& un
   v.require("source");
   double x = v.get_double("value", 0);
   std::string u = v.get_string("unit", "");
-  if (u != unit) throw SpecError(r.field(key) + ".unit", "expected '" + unit + "', got '" + u + "'");
+  if (u != unit)
+    throw SpecError(r.field(key) + ".unit", "expected '" + unit + "', got '" + u + "'");
   if (v.get_string("source", "").empty()) throw SpecError(r.field(key) + ".source", "is empty");
   v.get_string("note", "");
   v.finish();
@@ -104,10 +105,18 @@ double tech_value(ObjectReader& r, const std::string& key, const std::string& un
 } // namespace
 
 json to_json(const Layer& l) {
-  json j = {{"type", to_string(l.type)}, {"n", l.n},        {"ic", l.ic},
-            {"oc", l.oc},                {"ih", l.ih},      {"iw", l.iw},
-            {"k", l.k},                  {"stride", l.stride}, {"pad", l.pad},
-            {"groups", l.groups},        {"a_bits", l.a_bits}, {"w_bits", l.w_bits}};
+  json j = {{"type", to_string(l.type)},
+            {"n", l.n},
+            {"ic", l.ic},
+            {"oc", l.oc},
+            {"ih", l.ih},
+            {"iw", l.iw},
+            {"k", l.k},
+            {"stride", l.stride},
+            {"pad", l.pad},
+            {"groups", l.groups},
+            {"a_bits", l.a_bits},
+            {"w_bits", l.w_bits}};
   if (!l.name.empty()) j["name"] = l.name;
   return j;
 }
@@ -287,12 +296,13 @@ json to_json(const Cost& c) {
 }
 
 json to_json(const Calibration& c) {
-  return {{"source", c.source},
-          {"fill_drain", {{"ws", c.fill_drain[0]}, {"os", c.fill_drain[1]}, {"rs", c.fill_drain[2]}}},
-          {"dram_efficiency", c.dram_efficiency},
-          {"pe_energy_scale", c.pe_energy_scale},
-          {"sram_energy_scale", c.sram_energy_scale},
-          {"dram_energy_scale", c.dram_energy_scale}};
+  return {
+      {"source", c.source},
+      {"fill_drain", {{"ws", c.fill_drain[0]}, {"os", c.fill_drain[1]}, {"rs", c.fill_drain[2]}}},
+      {"dram_efficiency", c.dram_efficiency},
+      {"pe_energy_scale", c.pe_energy_scale},
+      {"sram_energy_scale", c.sram_energy_scale},
+      {"dram_energy_scale", c.dram_energy_scale}};
 }
 
 Calibration calibration_from_json(const json& j) {
@@ -411,14 +421,14 @@ json read_json_file(const std::string& path, const std::string& field) {
     std::string msg = e.what();
     // "[json.exception.parse_error.101] parse error at line 3, column 5: ..."
     auto p = msg.find("parse error");
-    throw SpecError(field, "malformed JSON in '" + path + "': " +
-                               (p == std::string::npos ? msg : msg.substr(p)));
+    throw SpecError(field, "malformed JSON in '" + path +
+                               "': " + (p == std::string::npos ? msg : msg.substr(p)));
   } catch (const json::out_of_range& e) {
     // "[json.exception.out_of_range.406] number overflow parsing '1e400'"
     std::string msg = e.what();
     auto p = msg.find("] ");
-    throw SpecError(field, "malformed JSON in '" + path + "': " +
-                               (p == std::string::npos ? msg : msg.substr(p + 2)));
+    throw SpecError(field, "malformed JSON in '" + path +
+                               "': " + (p == std::string::npos ? msg : msg.substr(p + 2)));
   } catch (const SpecError& e) {
     throw SpecError(field, "malformed JSON in '" + path + "': " + e.what());
   }

@@ -9,10 +9,14 @@ namespace brickyard::model {
 
 const char* to_string(LayerType t) {
   switch (t) {
-  case LayerType::Conv: return "conv";
-  case LayerType::Depthwise: return "depthwise";
-  case LayerType::Grouped: return "grouped";
-  case LayerType::FullyConnected: return "fc";
+  case LayerType::Conv:
+    return "conv";
+  case LayerType::Depthwise:
+    return "depthwise";
+  case LayerType::Grouped:
+    return "grouped";
+  case LayerType::FullyConnected:
+    return "fc";
   }
   return "?";
 }
@@ -28,7 +32,9 @@ LayerType layer_type_from_string(const std::string& s, const std::string& field)
   return it->second;
 }
 
-bool is_supported_bits(int bits) { return bits == 2 || bits == 4 || bits == 8; }
+bool is_supported_bits(int bits) {
+  return bits == 2 || bits == 4 || bits == 8;
+}
 
 namespace {
 constexpr int kMaxChannels = 1 << 16;
@@ -62,10 +68,8 @@ void validate(const Layer& l, const std::string& where) {
     throw SpecError(f("ih"), "input rows plus padding are smaller than the kernel");
   if (l.iw + 2 * l.pad < l.k)
     throw SpecError(f("iw"), "input columns plus padding are smaller than the kernel");
-  if (l.ic % l.groups != 0)
-    throw SpecError(f("groups"), "must divide ic=" + std::to_string(l.ic));
-  if (l.oc % l.groups != 0)
-    throw SpecError(f("groups"), "must divide oc=" + std::to_string(l.oc));
+  if (l.ic % l.groups != 0) throw SpecError(f("groups"), "must divide ic=" + std::to_string(l.ic));
+  if (l.oc % l.groups != 0) throw SpecError(f("groups"), "must divide oc=" + std::to_string(l.oc));
   switch (l.type) {
   case LayerType::Conv:
     if (l.groups != 1) throw SpecError(f("groups"), "a plain conv has groups=1; use type grouped");

@@ -15,17 +15,17 @@ LayerType layer_type_from_string(const std::string& s, const std::string& field)
 struct Layer {
   std::string name;
   LayerType type = LayerType::Conv;
-  int n = 1;       // batch
-  int ic = 1;      // input channels (all groups)
-  int oc = 1;      // output channels (all groups)
-  int ih = 1;      // input rows
-  int iw = 1;      // input columns
-  int k = 1;       // square kernel
+  int n = 1;  // batch
+  int ic = 1; // input channels (all groups)
+  int oc = 1; // output channels (all groups)
+  int ih = 1; // input rows
+  int iw = 1; // input columns
+  int k = 1;  // square kernel
   int stride = 1;
-  int pad = 0;     // symmetric zero padding
-  int groups = 1;  // ic and oc are split into `groups` independent convolutions
-  int a_bits = 8;  // activation precision, one of {2,4,8}
-  int w_bits = 8;  // weight precision, one of {2,4,8}
+  int pad = 0;    // symmetric zero padding
+  int groups = 1; // ic and oc are split into `groups` independent convolutions
+  int a_bits = 8; // activation precision, one of {2,4,8}
+  int w_bits = 8; // weight precision, one of {2,4,8}
 
   int oh() const { return (ih + 2 * pad - k) / stride + 1; }
   int ow() const { return (iw + 2 * pad - k) / stride + 1; }

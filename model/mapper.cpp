@@ -13,10 +13,14 @@ namespace brickyard::model {
 
 const char* to_string(Objective o) {
   switch (o) {
-  case Objective::Latency: return "latency";
-  case Objective::Energy: return "energy";
-  case Objective::Edp: return "edp";
-  case Objective::Cost: return "cost";
+  case Objective::Latency:
+    return "latency";
+  case Objective::Energy:
+    return "energy";
+  case Objective::Edp:
+    return "edp";
+  case Objective::Cost:
+    return "cost";
   }
   return "?";
 }
@@ -113,9 +117,12 @@ struct Score {
 double objective_value(const Cost& c, const Layer& l, const Accelerator& a,
                        const MapperOptions& opt) {
   switch (opt.objective) {
-  case Objective::Latency: return double(c.cycles);
-  case Objective::Energy: return c.energy_j;
-  case Objective::Edp: return double(c.cycles) * c.energy_j;
+  case Objective::Latency:
+    return double(c.cycles);
+  case Objective::Energy:
+    return c.energy_j;
+  case Objective::Edp:
+    return double(c.cycles) * c.energy_j;
   case Objective::Cost: {
     double l_ref = double(l.macs()) / double(peak_macs_per_cycle(l, a));
     double e_ref = c.energy.pe > 0 ? c.energy.pe : 1e-12;
@@ -167,8 +174,7 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     b.mask.push_back(mask);
     b.compute.push_back(t.compute_cycles);
     b.e_fixed.push_back(t.active_fu_cycles * k.e_fu + t.abuf_read * k.abuf_r +
-                        t.wbuf_read * k.wbuf_r + t.obuf_read * k.obuf_r +
-                        t.obuf_write * k.obuf_w);
+                        t.wbuf_read * k.wbuf_r + t.obuf_read * k.obuf_r + t.obuf_write * k.obuf_w);
     // Per-distinct-tile totals: DRAM bits = total x fetch multiplier.
     b.act.push_back(t.act_total);
     b.wgt.push_back(t.wgt_total);
@@ -219,10 +225,10 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
                      orr = b.out[i] * (mo - 1);
         const double dram = act + wgt + ow + orr;
         const double steady = std::max(0.0, std::ceil(dram / bw) - b.first[i] - b.last[i]);
-        const double cycles = b.compute[i] + lat + b.first[i] + b.last[i] +
-                              std::max(0.0, steady - b.compute[i]);
-        const double energy = b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor +
-                              leak_pj_per_cycle * cycles;
+        const double cycles =
+            b.compute[i] + lat + b.first[i] + b.last[i] + std::max(0.0, steady - b.compute[i]);
+        const double energy =
+            b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor + leak_pj_per_cycle * cycles;
         const Score s = score(cycles, energy);
         if (s.better_than(best)) {
           best = s;
@@ -233,9 +239,15 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     }
   };
   switch (obj) {
-  case Objective::Latency: sweep([](double c, double e) { return Score{c, e}; }); break;
-  case Objective::Energy: sweep([](double c, double e) { return Score{e, c}; }); break;
-  case Objective::Edp: sweep([](double c, double e) { return Score{c * e, c}; }); break;
+  case Objective::Latency:
+    sweep([](double c, double e) { return Score{c, e}; });
+    break;
+  case Objective::Energy:
+    sweep([](double c, double e) { return Score{e, c}; });
+    break;
+  case Objective::Edp:
+    sweep([](double c, double e) { return Score{c * e, c}; });
+    break;
   case Objective::Cost:
     sweep([&](double c, double e) { return Score{we * e / e_ref + wl * c / l_ref, c}; });
     break;
@@ -250,9 +262,8 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   return res;
 }
 
-std::vector<MapResult> map_network(const Network& net, const Accelerator& accel,
-                                   const Tech& tech, const Calibration& cal,
-                                   const MapperOptions& opt) {
+std::vector<MapResult> map_network(const Network& net, const Accelerator& accel, const Tech& tech,
+                                   const Calibration& cal, const MapperOptions& opt) {
   std::vector<MapResult> out(net.layers.size());
   int threads = opt.threads > 0 ? opt.threads : int(std::thread::hardware_concurrency());
   threads = std::max(1, std::min<int>(threads, int(net.layers.size())));

@@ -30,7 +30,7 @@ struct MapperOptions {
 struct MapResult {
   bool feasible = false;
   Mapping mapping;
-  Cost cost;                 // full estimate() of the best mapping
+  Cost cost;                  // full estimate() of the best mapping
   std::int64_t evaluated = 0; // candidates scored
   std::int64_t feasible_count = 0;
   double seconds = 0;
@@ -40,9 +40,8 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
                     const Calibration& cal = {}, const MapperOptions& opt = {});
 
 // Layers are mapped in parallel on opt.threads threads; results are in layer order.
-std::vector<MapResult> map_network(const Network& net, const Accelerator& accel,
-                                   const Tech& tech, const Calibration& cal = {},
-                                   const MapperOptions& opt = {});
+std::vector<MapResult> map_network(const Network& net, const Accelerator& accel, const Tech& tech,
+                                   const Calibration& cal = {}, const MapperOptions& opt = {});
 
 // Scalar objective value of a cost (lower is better); used by the mapper and tests.
 double objective_value(const Cost& c, const Layer& l, const Accelerator& a,

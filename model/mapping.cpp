@@ -7,11 +7,16 @@ namespace brickyard::model {
 
 const char* to_string(Dim d) {
   switch (d) {
-  case Dim::N: return "n";
-  case Dim::OW: return "ow";
-  case Dim::OH: return "oh";
-  case Dim::IC: return "ic";
-  case Dim::OC: return "oc";
+  case Dim::N:
+    return "n";
+  case Dim::OW:
+    return "ow";
+  case Dim::OH:
+    return "oh";
+  case Dim::IC:
+    return "ic";
+  case Dim::OC:
+    return "oc";
   }
   return "?";
 }
@@ -32,8 +37,8 @@ void validate(const Mapping& m, const Layer& l, const std::string& where) {
     int t = m[d];
     int e = ext[static_cast<int>(d)];
     if (t < 1 || t > e)
-      throw SpecError(where + "tile." + to_string(d), "must be in 1.." + std::to_string(e) +
-                                                          " (got " + std::to_string(t) + ")");
+      throw SpecError(where + "tile." + to_string(d),
+                      "must be in 1.." + std::to_string(e) + " (got " + std::to_string(t) + ")");
   }
   std::array<bool, kNumDims> seen{};
   for (Dim d : m.order) {

@@ -13,14 +13,13 @@ struct Layer;
 
 enum class Dim { N = 0, OW = 1, OH = 2, IC = 3, OC = 4 };
 inline constexpr int kNumDims = 5;
-inline constexpr std::array<Dim, kNumDims> kAllDims = {Dim::N, Dim::OW, Dim::OH, Dim::IC,
-                                                       Dim::OC};
+inline constexpr std::array<Dim, kNumDims> kAllDims = {Dim::N, Dim::OW, Dim::OH, Dim::IC, Dim::OC};
 const char* to_string(Dim d);
 Dim dim_from_string(const std::string& s, const std::string& field);
 
 struct Mapping {
   std::array<int, kNumDims> tile = {1, 1, 1, 1, 1}; // indexed by Dim
-  std::array<Dim, kNumDims> order = kAllDims;         // outermost loop first
+  std::array<Dim, kNumDims> order = kAllDims;       // outermost loop first
 
   int& operator[](Dim d) { return tile[static_cast<int>(d)]; }
   int operator[](Dim d) const { return tile[static_cast<int>(d)]; }

@@ -90,21 +90,36 @@ Layer parse_layer_spec(const std::string& spec) {
   int oh = 0, ow = 0;
   bool have_ih = false, have_iw = false, have_type = false;
   for (const auto& [key, val] : split_spec(spec, "layer")) {
-    if (key == "k") l.k = parse_int(val, key);
-    else if (key == "s" || key == "stride") l.stride = parse_int(val, key);
-    else if (key == "oh") oh = parse_int(val, key);
-    else if (key == "ow") ow = parse_int(val, key);
-    else if (key == "ih") l.ih = parse_int(val, key), have_ih = true;
-    else if (key == "iw") l.iw = parse_int(val, key), have_iw = true;
-    else if (key == "ic") l.ic = parse_int(val, key);
-    else if (key == "oc") l.oc = parse_int(val, key);
-    else if (key == "ab") l.a_bits = parse_int(val, key);
-    else if (key == "wb") l.w_bits = parse_int(val, key);
-    else if (key == "g") l.groups = parse_int(val, key);
-    else if (key == "pad") l.pad = parse_int(val, key);
-    else if (key == "n") l.n = parse_int(val, key);
-    else if (key == "name") l.name = val;
-    else if (key == "type") l.type = layer_type_from_string(val, key), have_type = true;
+    if (key == "k")
+      l.k = parse_int(val, key);
+    else if (key == "s" || key == "stride")
+      l.stride = parse_int(val, key);
+    else if (key == "oh")
+      oh = parse_int(val, key);
+    else if (key == "ow")
+      ow = parse_int(val, key);
+    else if (key == "ih")
+      l.ih = parse_int(val, key), have_ih = true;
+    else if (key == "iw")
+      l.iw = parse_int(val, key), have_iw = true;
+    else if (key == "ic")
+      l.ic = parse_int(val, key);
+    else if (key == "oc")
+      l.oc = parse_int(val, key);
+    else if (key == "ab")
+      l.a_bits = parse_int(val, key);
+    else if (key == "wb")
+      l.w_bits = parse_int(val, key);
+    else if (key == "g")
+      l.groups = parse_int(val, key);
+    else if (key == "pad")
+      l.pad = parse_int(val, key);
+    else if (key == "n")
+      l.n = parse_int(val, key);
+    else if (key == "name")
+      l.name = val;
+    else if (key == "type")
+      l.type = layer_type_from_string(val, key), have_type = true;
     else
       throw SpecError(key, "unknown layer key (k, s, oh, ow, ih, iw, ic, oc, ab, wb, g, pad, n, "
                            "type, name)");
@@ -162,14 +177,22 @@ Accelerator parse_accel_spec(const std::string& spec) {
           a.pe_cols > kMaxPeDim)
         throw SpecError("pe", "rows and cols must be in " + std::to_string(kMinPeDim) + ".." +
                                   std::to_string(kMaxPeDim) + " (got '" + val + "')");
-    } else if (key == "abuf") a.abuf_bytes = parse_bytes(val, key);
-    else if (key == "wbuf") a.wbuf_bytes = parse_bytes(val, key);
-    else if (key == "obuf") a.obuf_bytes = parse_bytes(val, key);
-    else if (key == "dataflow" || key == "df") a.dataflow = dataflow_from_string(val, key);
-    else if (key == "clock") a.clock_hz = parse_hz(val, key);
-    else if (key == "dram") a.dram_bits_per_cycle = parse_int(val, key);
-    else if (key == "dram_latency") a.dram_latency_cycles = parse_int(val, key);
-    else if (key == "tech") a.tech = val;
+    } else if (key == "abuf")
+      a.abuf_bytes = parse_bytes(val, key);
+    else if (key == "wbuf")
+      a.wbuf_bytes = parse_bytes(val, key);
+    else if (key == "obuf")
+      a.obuf_bytes = parse_bytes(val, key);
+    else if (key == "dataflow" || key == "df")
+      a.dataflow = dataflow_from_string(val, key);
+    else if (key == "clock")
+      a.clock_hz = parse_hz(val, key);
+    else if (key == "dram")
+      a.dram_bits_per_cycle = parse_int(val, key);
+    else if (key == "dram_latency")
+      a.dram_latency_cycles = parse_int(val, key);
+    else if (key == "tech")
+      a.tech = val;
     else if (key == "partial") {
       if (val != "exact" && val != "padded")
         throw SpecError(key, "must be exact or padded (got '" + val + "')");
@@ -179,8 +202,8 @@ Accelerator parse_accel_spec(const std::string& spec) {
                            "dram_latency, partial, tech)");
   }
   static const std::map<std::string, std::string> kInlineName = {
-      {"abuf_bytes", "abuf"},     {"wbuf_bytes", "wbuf"},
-      {"obuf_bytes", "obuf"},     {"clock_hz", "clock"},
+      {"abuf_bytes", "abuf"},          {"wbuf_bytes", "wbuf"},
+      {"obuf_bytes", "obuf"},          {"clock_hz", "clock"},
       {"dram_bits_per_cycle", "dram"}, {"dram_latency_cycles", "dram_latency"}};
   try {
     validate(a);

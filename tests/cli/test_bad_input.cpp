@@ -31,10 +31,10 @@ using json = nlohmann::json;
 // --- running the CLI ---------------------------------------------------------------------
 
 struct RunResult {
-  bool exited = false;   // false: killed by a signal (a crash), or could not be started
-  int status = -1;       // exit status when exited
-  int signal = 0;        // terminating signal otherwise
-  std::string out, err;  // captured stdout and stderr
+  bool exited = false;  // false: killed by a signal (a crash), or could not be started
+  int status = -1;      // exit status when exited
+  int signal = 0;       // terminating signal otherwise
+  std::string out, err; // captured stdout and stderr
 };
 
 std::string slurp(const fs::path& p) {
@@ -81,8 +81,10 @@ RunResult run_cli(const std::vector<std::string>& args, const fs::path& dir) {
       return r;
     }
   r.exited = WIFEXITED(st);
-  if (r.exited) r.status = WEXITSTATUS(st);
-  else if (WIFSIGNALED(st)) r.signal = WTERMSIG(st);
+  if (r.exited)
+    r.status = WEXITSTATUS(st);
+  else if (WIFSIGNALED(st))
+    r.signal = WTERMSIG(st);
   r.out = slurp(out_path);
   r.err = slurp(err_path);
   return r;
@@ -148,9 +150,9 @@ std::string tech_with(const std::function<void(json&)>& edit) {
 
 struct BadInput {
   std::string name;
-  std::vector<std::string> args;                            // after `brickyard`
-  std::vector<std::pair<std::string, std::string>> files;   // written into {tmp} first
-  std::string field;                                        // stderr has "field '<field>'"
+  std::vector<std::string> args;                          // after `brickyard`
+  std::vector<std::pair<std::string, std::string>> files; // written into {tmp} first
+  std::string field;                                      // stderr has "field '<field>'"
 };
 
 std::vector<BadInput> bad_inputs() {
@@ -165,8 +167,8 @@ std::vector<BadInput> bad_inputs() {
     return std::vector<std::string>{"map", "--net", "{tmp}/" + file, "--accel", A};
   };
   auto est_mapping = [&](const std::string& file) {
-    return std::vector<std::string>{"estimate", "--layer", L, "--accel", A, "--mapping",
-                                    "{tmp}/" + file};
+    return std::vector<std::string>{"estimate",  "--layer",      L, "--accel", A,
+                                    "--mapping", "{tmp}/" + file};
   };
   auto with_net = [&](std::vector<std::string> args) {
     args.insert(args.end(), {"--net", "{tmp}/net.json"});
@@ -194,10 +196,14 @@ std::vector<BadInput> bad_inputs() {
       {"layer: pad >= k", map_layer(L + ",pad=3"), {}, "pad"},
       {"layer: unknown type", map_layer(L + ",type=conv2"), {}, "type"},
       {"layer: not an integer", map_layer("k=3,s=1,oh=7,ow=7,ic=1.5,oc=16,ab=8,wb=8"), {}, "ic"},
-      {"layer: oh*s overflows int", map_layer("k=3,s=31,oh=999999999,ow=7,ic=16,oc=16,ab=8,wb=8"),
-       {}, "oh"},
+      {"layer: oh*s overflows int",
+       map_layer("k=3,s=31,oh=999999999,ow=7,ic=16,oc=16,ab=8,wb=8"),
+       {},
+       "oh"},
       {"layer: newline inside a value",
-       map_layer("k=3,s=1,oh=7,ow=7,ic=16,oc=16,ab=8,wb=8,type=c\nonv"), {}, "type"},
+       map_layer("k=3,s=1,oh=7,ow=7,ic=16,oc=16,ab=8,wb=8,type=c\nonv"),
+       {},
+       "type"},
       {"layer: fits no mapping on tiny buffers",
        {"map", "--layer", "k=7,s=1,oh=224,ow=224,ic=512,oc=512,ab=8,wb=8", "--accel",
         "pe=16x16,abuf=64,wbuf=64,obuf=64"},
@@ -220,110 +226,161 @@ std::vector<BadInput> bad_inputs() {
       {"cli: missing --accel", {"map", "--layer", L}, {}, "accel"},
       {"cli: both --layer and --net", with_net(map_layer(L)), {good_net}, "net"},
       {"cli: neither --layer nor --net", {"map", "--accel", A}, {}, "layer"},
-      {"cli: unknown objective", {"map", "--layer", L, "--accel", A, "--objective", "speed"}, {},
+      {"cli: unknown objective",
+       {"map", "--layer", L, "--accel", A, "--objective", "speed"},
+       {},
        "objective"},
       {"cli: objective with a newline",
-       {"map", "--layer", L, "--accel", A, "--objective", "late\nncy"}, {}, "objective"},
-      {"cli: negative threads", {"map", "--layer", L, "--accel", A, "--threads", "-1"}, {},
+       {"map", "--layer", L, "--accel", A, "--objective", "late\nncy"},
+       {},
+       "objective"},
+      {"cli: negative threads",
+       {"map", "--layer", L, "--accel", A, "--threads", "-1"},
+       {},
        "threads"},
       {"cli: unknown option", {"map", "--layer", L, "--accel", A, "--bogus"}, {}, "--bogus"},
-      {"cli: --mapping on map", {"map", "--layer", L, "--accel", A, "--mapping", "m.json"}, {},
+      {"cli: --mapping on map",
+       {"map", "--layer", L, "--accel", A, "--mapping", "m.json"},
+       {},
        "--mapping"},
       {"cli: unknown command", {"frobnicate", "--layer", L}, {}, "command"},
       // ---- network JSON files ----
       {"net: syntax error", map_net("n.json"), {{"n.json", R"({"layers": [)"}}, "net"},
       {"net: empty file", map_net("n.json"), {{"n.json", ""}}, "net"},
       {"net: trailing garbage", map_net("n.json"), {{"n.json", kNet + " x"}}, "net"},
-      {"net: number overflow", map_net("n.json"),
+      {"net: number overflow",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "k": 1e400})")}},
        "net"},
       {"net: not an object", map_net("n.json"), {{"n.json", "[1, 2]"}}, "<root>"},
       {"net: missing layers", map_net("n.json"), {{"n.json", R"({"name": "x"})"}}, "layers"},
       {"net: layers not an array", map_net("n.json"), {{"n.json", R"({"layers": {}})"}}, "layers"},
       {"net: empty layers", map_net("n.json"), {{"n.json", R"({"layers": []})"}}, "layers"},
-      {"net: unknown top-level key", map_net("n.json"),
+      {"net: unknown top-level key",
+       map_net("n.json"),
        {{"n.json", R"({"layers": [{"ic": 16, "oc": 16, "ih": 7, "iw": 7}], "extra": 1})"}},
        "extra"},
-      {"net: layer is null", map_net("n.json"), {{"n.json", R"({"layers": [null]})"}},
-       "layers[0]"},
-      {"net: unknown key in a layer", map_net("n.json"),
+      {"net: layer is null", map_net("n.json"), {{"n.json", R"({"layers": [null]})"}}, "layers[0]"},
+      {"net: unknown key in a layer",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "kernel": 3})")}},
        "layers[0].kernel"},
-      {"net: a_bits 3", map_net("n.json"),
+      {"net: a_bits 3",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "a_bits": 3})")}},
        "layers[0].a_bits"},
-      {"net: w_bits 1 in the second layer", map_net("n.json"),
+      {"net: w_bits 1 in the second layer",
+       map_net("n.json"),
        {{"n.json", R"({"layers": [{"ic": 16, "oc": 16, "ih": 7, "iw": 7},
                                   {"ic": 16, "oc": 16, "ih": 7, "iw": 7, "w_bits": 1}]})"}},
        "layers[1].w_bits"},
-      {"net: ic 0", map_net("n.json"),
-       {{"n.json", net_with_layer(R"({"ic": 0, "oc": 16, "ih": 7, "iw": 7})")}}, "layers[0].ic"},
-      {"net: ic missing", map_net("n.json"),
-       {{"n.json", net_with_layer(R"({"oc": 16, "ih": 7, "iw": 7})")}}, "layers[0].ic"},
-      {"net: string where int expected", map_net("n.json"),
+      {"net: ic 0",
+       map_net("n.json"),
+       {{"n.json", net_with_layer(R"({"ic": 0, "oc": 16, "ih": 7, "iw": 7})")}},
+       "layers[0].ic"},
+      {"net: ic missing",
+       map_net("n.json"),
+       {{"n.json", net_with_layer(R"({"oc": 16, "ih": 7, "iw": 7})")}},
+       "layers[0].ic"},
+      {"net: string where int expected",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"ic": "16", "oc": 16, "ih": 7, "iw": 7})")}},
        "layers[0].ic"},
-      {"net: float where int expected", map_net("n.json"),
-       {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "k": 3, "pad": 1.5})")}},
+      {"net: float where int expected",
+       map_net("n.json"),
+       {{"n.json",
+         net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "k": 3, "pad": 1.5})")}},
        "layers[0].pad"},
-      {"net: negative stride", map_net("n.json"),
+      {"net: negative stride",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "stride": -2})")}},
        "layers[0].stride"},
-      {"net: neither ih/iw nor oh/ow", map_net("n.json"),
-       {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "k": 3})")}}, "layers[0].ih"},
-      {"net: depthwise with groups != ic", map_net("n.json"),
-       {{"n.json", net_with_layer(
-                       R"({"type": "depthwise", "ic": 16, "oc": 16, "ih": 7, "iw": 7, "groups": 4})")}},
+      {"net: neither ih/iw nor oh/ow",
+       map_net("n.json"),
+       {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "k": 3})")}},
+       "layers[0].ih"},
+      {"net: depthwise with groups != ic",
+       map_net("n.json"),
+       {{"n.json",
+         net_with_layer(
+             R"({"type": "depthwise", "ic": 16, "oc": 16, "ih": 7, "iw": 7, "groups": 4})")}},
        "layers[0].groups"},
-      {"net: oh*stride overflows int", map_net("n.json"),
+      {"net: oh*stride overflows int",
+       map_net("n.json"),
        {{"n.json", net_with_layer(
                        R"({"ic": 16, "oc": 16, "oh": 2147483647, "ow": 7, "k": 3, "stride": 2})")}},
        "layers[0].oh"},
-      {"net: 2*pad overflows int", map_net("n.json"),
-       {{"n.json", net_with_layer(
-                       R"({"ic": 16, "oc": 16, "oh": 7, "ow": 7, "k": 3, "pad": -2147483648})")}},
+      {"net: 2*pad overflows int",
+       map_net("n.json"),
+       {{"n.json",
+         net_with_layer(R"({"ic": 16, "oc": 16, "oh": 7, "ow": 7, "k": 3, "pad": -2147483648})")}},
        "layers[0].pad"},
-      {"net: key given twice", map_net("n.json"),
+      {"net: key given twice",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"ic": 16, "oc": 16, "ih": 7, "iw": 7, "k": 3, "k": 5})")}},
        "k"},
-      {"net: newline in a string value", map_net("n.json"),
+      {"net: newline in a string value",
+       map_net("n.json"),
        {{"n.json", net_with_layer(R"({"type": "con\nv", "ic": 16, "oc": 16, "ih": 7, "iw": 7})")}},
        "layers[0].type"},
       {"net: nonexistent file", {"map", "--net", "{tmp}/missing.json", "--accel", A}, {}, "net"},
       {"net: a directory", {"map", "--net", "{tmp}", "--accel", A}, {}, "net"},
       // ---- accelerator JSON files ----
-      {"accel json: pe_rows 0", map_accel("{tmp}/a.json"), {{"a.json", R"({"pe_rows": 0})"}},
+      {"accel json: pe_rows 0",
+       map_accel("{tmp}/a.json"),
+       {{"a.json", R"({"pe_rows": 0})"}},
        "pe_rows"},
-      {"accel json: unknown dataflow", map_accel("{tmp}/a.json"),
-       {{"a.json", R"({"dataflow": "xs"})"}}, "dataflow"},
-      {"accel json: string buffer size", map_accel("{tmp}/a.json"),
-       {{"a.json", R"({"abuf_bytes": "384K"})"}}, "abuf_bytes"},
-      {"accel json: unknown key", map_accel("{tmp}/a.json"),
-       {{"a.json", R"({"pe_rows": 16, "peRows": 16})"}}, "peRows"},
-      {"accel json: design file with pe_cols 512", map_accel("{tmp}/d.json"),
-       {{"d.json", R"({"accelerator": {"pe_cols": 512}})"}}, "pe_cols"},
+      {"accel json: unknown dataflow",
+       map_accel("{tmp}/a.json"),
+       {{"a.json", R"({"dataflow": "xs"})"}},
+       "dataflow"},
+      {"accel json: string buffer size",
+       map_accel("{tmp}/a.json"),
+       {{"a.json", R"({"abuf_bytes": "384K"})"}},
+       "abuf_bytes"},
+      {"accel json: unknown key",
+       map_accel("{tmp}/a.json"),
+       {{"a.json", R"({"pe_rows": 16, "peRows": 16})"}},
+       "peRows"},
+      {"accel json: design file with pe_cols 512",
+       map_accel("{tmp}/d.json"),
+       {{"d.json", R"({"accelerator": {"pe_cols": 512}})"}},
+       "pe_cols"},
       {"accel json: nonexistent file", map_accel("{tmp}/missing.json"), {}, "accel"},
       // ---- mapping JSON files for estimate --mapping ----
-      {"mapping: tile out of range", est_mapping("m.json"),
+      {"mapping: tile out of range",
+       est_mapping("m.json"),
        {{"m.json", mapping(R"({"n": 1, "ow": 8, "oh": 7, "ic": 16, "oc": 16})", kOrder)}},
        "mappings[0].tile.ow"},
-      {"mapping: tile zero", est_mapping("m.json"),
+      {"mapping: tile zero",
+       est_mapping("m.json"),
        {{"m.json", mapping(R"({"n": 1, "ow": 7, "oh": 7, "ic": 0, "oc": 16})", kOrder)}},
        "mappings[0].tile.ic"},
-      {"mapping: tile missing a dim", est_mapping("m.json"),
-       {{"m.json", mapping(R"({"n": 1, "ow": 7, "oh": 7, "ic": 16})", kOrder)}}, "tile.oc"},
-      {"mapping: order with a duplicate dim", est_mapping("m.json"),
-       {{"m.json", mapping(kTile, R"(["n", "ow", "ow", "ic", "oc"])")}}, "mappings[0].order"},
-      {"mapping: order with 4 dims", est_mapping("m.json"),
-       {{"m.json", mapping(kTile, R"(["n", "ow", "oh", "ic"])")}}, "order"},
-      {"mapping: order with an unknown dim", est_mapping("m.json"),
-       {{"m.json", mapping(kTile, R"(["n", "ow", "oh", "ic", "xx"])")}}, "order"},
-      {"mapping: wrong number of mappings", est_mapping("m.json"),
-       {{"m.json", R"({"mappings": [)" + mapping(kTile, kOrder) + ", " + mapping(kTile, kOrder) +
-                       "]}"}},
+      {"mapping: tile missing a dim",
+       est_mapping("m.json"),
+       {{"m.json", mapping(R"({"n": 1, "ow": 7, "oh": 7, "ic": 16})", kOrder)}},
+       "tile.oc"},
+      {"mapping: order with a duplicate dim",
+       est_mapping("m.json"),
+       {{"m.json", mapping(kTile, R"(["n", "ow", "ow", "ic", "oc"])")}},
+       "mappings[0].order"},
+      {"mapping: order with 4 dims",
+       est_mapping("m.json"),
+       {{"m.json", mapping(kTile, R"(["n", "ow", "oh", "ic"])")}},
+       "order"},
+      {"mapping: order with an unknown dim",
+       est_mapping("m.json"),
+       {{"m.json", mapping(kTile, R"(["n", "ow", "oh", "ic", "xx"])")}},
+       "order"},
+      {"mapping: wrong number of mappings",
+       est_mapping("m.json"),
+       {{"m.json",
+         R"({"mappings": [)" + mapping(kTile, kOrder) + ", " + mapping(kTile, kOrder) + "]}"}},
        "mappings"},
-      {"mapping: mappings not an array", est_mapping("m.json"),
-       {{"m.json", R"({"mappings": {}})"}}, "mappings"},
+      {"mapping: mappings not an array",
+       est_mapping("m.json"),
+       {{"m.json", R"({"mappings": {}})"}},
+       "mappings"},
       {"mapping: nonexistent file", est_mapping("missing.json"), {}, "mapping"},
       // ---- calibration and tech files ----
       {"calibration: dram_efficiency 2",
@@ -338,23 +395,30 @@ std::vector<BadInput> bad_inputs() {
        {"map", "--layer", L, "--accel", A, "--calibration", "{tmp}/c.json"},
        {{"c.json", R"({"pe_energy_scale": "big"})"}},
        "pe_energy_scale"},
-      {"tech: value without source", {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
+      {"tech: value without source",
+       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
        {{"t.json", tech_with([](json& t) { t["fusion_unit"]["area"].erase("source"); })}},
        "fusion_unit.area.source"},
-      {"tech: wrong unit", {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
+      {"tech: wrong unit",
+       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
        {{"t.json", tech_with([](json& t) { t["dram"]["energy"]["unit"] = "nJ/bit"; })}},
        "dram.energy.unit"},
-      {"tech: sram word_bits 0", {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
+      {"tech: sram word_bits 0",
+       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
        {{"t.json", tech_with([](json& t) { t["sram"]["word_bits"] = 0; })}},
        "sram.word_bits"},
-      {"tech: one sram point", {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
+      {"tech: one sram point",
+       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
        {{"t.json", tech_with([](json& t) { t["sram"]["points"] = {t["sram"]["points"][0]}; })}},
        "sram.points"},
-      {"tech: psum_bits 1e300", {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
+      {"tech: psum_bits 1e300",
+       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/t.json"},
        {{"t.json", tech_with([](json& t) { t["psum_bits"]["value"] = 1e300; })}},
        "psum_bits.value"},
       {"tech: nonexistent file",
-       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/missing.json"}, {}, "tech"},
+       {"map", "--layer", L, "--accel", A, "--tech", "{tmp}/missing.json"},
+       {},
+       "tech"},
   };
 }
 
@@ -378,7 +442,7 @@ TEST_CASE("malformed inputs exit 2 with one stderr line naming the field", "[cli
       const RunResult r = run_cli(args, dir);
       INFO("stderr: " << r.err);
       INFO("stdout: " << r.out);
-      REQUIRE(r.exited);                 // a crash (signal) fails here
+      REQUIRE(r.exited); // a crash (signal) fails here
       CHECK(r.status == 2);
       CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
       CHECK((!r.err.empty() && r.err.back() == '\n'));

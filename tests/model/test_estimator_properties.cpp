@@ -97,23 +97,23 @@ Layer with_bits(Layer l, int a, int w) {
 // padding, depthwise, grouped g=2/4, FC, batch 1..4, channels 3..512, spatial 1..56.
 const std::vector<Layer>& shapes() {
   static const std::vector<Layer> v = {
-      conv(64, 128, 14, 1, 1, 0),      // pointwise
-      conv(3, 32, 56, 3, 1, 1),        // 3x3 stem
-      conv(128, 256, 28, 3, 2, 1),     // 3x3 stride 2
-      conv(32, 64, 14, 5, 1, 2),       // 5x5
-      conv(3, 64, 56, 7, 2, 3),        // 7x7 stride-2 stem
-      conv(512, 512, 7, 3, 1, 0),      // 3x3 without padding, wide
-      conv(256, 256, 1, 3, 1, 1),      // 1x1 spatial with padding
-      conv(256, 512, 28, 1, 2, 0),     // stride > kernel: skipped input pixels
-      conv(16, 24, 12, 3, 1, 1, 2),    // batch 2
-      depthwise(128, 28, 3, 1, 1),     // depthwise 3x3
-      depthwise(64, 14, 5, 2, 2),      // depthwise 5x5 stride 2
-      depthwise(32, 7, 7, 1, 3),       // depthwise 7x7
-      grouped(2, 64, 128, 14, 3, 1, 1), // grouped g=2
-      grouped(4, 256, 512, 7, 1, 1, 0), // grouped g=4 pointwise
+      conv(64, 128, 14, 1, 1, 0),         // pointwise
+      conv(3, 32, 56, 3, 1, 1),           // 3x3 stem
+      conv(128, 256, 28, 3, 2, 1),        // 3x3 stride 2
+      conv(32, 64, 14, 5, 1, 2),          // 5x5
+      conv(3, 64, 56, 7, 2, 3),           // 7x7 stride-2 stem
+      conv(512, 512, 7, 3, 1, 0),         // 3x3 without padding, wide
+      conv(256, 256, 1, 3, 1, 1),         // 1x1 spatial with padding
+      conv(256, 512, 28, 1, 2, 0),        // stride > kernel: skipped input pixels
+      conv(16, 24, 12, 3, 1, 1, 2),       // batch 2
+      depthwise(128, 28, 3, 1, 1),        // depthwise 3x3
+      depthwise(64, 14, 5, 2, 2),         // depthwise 5x5 stride 2
+      depthwise(32, 7, 7, 1, 3),          // depthwise 7x7
+      grouped(2, 64, 128, 14, 3, 1, 1),   // grouped g=2
+      grouped(4, 256, 512, 7, 1, 1, 0),   // grouped g=4 pointwise
       grouped(4, 32, 32, 28, 3, 2, 1, 2), // grouped g=4 stride 2 batch 2
-      fc(512, 10),                     // classifier
-      fc(3, 512, 4),                   // FC batch 4
+      fc(512, 10),                        // classifier
+      fc(3, 512, 4),                      // FC batch 4
   };
   return v;
 }
@@ -166,8 +166,7 @@ const MapResult& best(const Layer& l, const Accelerator& a, Objective obj = Obje
 Mapping random_mapping(const Layer& l, std::mt19937& rng) {
   Mapping m;
   auto ext = extents(l);
-  for (int d = 0; d < kNumDims; ++d)
-    m.tile[d] = std::uniform_int_distribution<int>(1, ext[d])(rng);
+  for (int d = 0; d < kNumDims; ++d) m.tile[d] = std::uniform_int_distribution<int>(1, ext[d])(rng);
   std::shuffle(m.order.begin(), m.order.end(), rng);
   return m;
 }
@@ -177,8 +176,8 @@ struct RandomDraw {
   std::vector<std::pair<Mapping, Cost>> feasible, infeasible;
 };
 RandomDraw random_costs(const Layer& l, const Accelerator& a, int want, int max_tries) {
-  std::mt19937 rng(static_cast<std::uint32_t>(std::hash<std::string>{}(layer_spec(l) + "|" +
-                                                                         accel_spec(a))));
+  std::mt19937 rng(
+      static_cast<std::uint32_t>(std::hash<std::string>{}(layer_spec(l) + "|" + accel_spec(a))));
   RandomDraw r;
   for (int i = 0; i < max_tries && int(r.feasible.size()) < want; ++i) {
     Mapping m = random_mapping(l, rng);
@@ -188,11 +187,14 @@ RandomDraw random_costs(const Layer& l, const Accelerator& a, int want, int max_
   return r;
 }
 
-std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) {
+  return (a + b - 1) / b;
+}
 
 // Properties 1, 4 and 8 for one feasible cost.
 void check_cycle_bounds(const Layer& l, const Accelerator& a, const Cost& c) {
-  const std::int64_t peak = std::int64_t(a.pe_rows) * a.pe_cols * macs_per_fusion_unit(l.a_bits, l.w_bits);
+  const std::int64_t peak =
+      std::int64_t(a.pe_rows) * a.pe_cols * macs_per_fusion_unit(l.a_bits, l.w_bits);
   REQUIRE(peak == peak_macs_per_cycle(l, a));
   CHECK(c.cycles >= ceil_div(l.macs(), peak));
   CHECK(c.compute_cycles >= ceil_div(l.macs(), peak));
@@ -219,8 +221,8 @@ void check_energy_breakdown(const Cost& c) {
 void check_traffic(const Layer& l, const Cost& c, const Tech& t) {
   const double wgt_bits = double(l.weight_count()) * l.w_bits;
   const double out_bits = double(l.n) * l.oh() * l.ow() * l.oc * t.psum_bits;
-  INFO("dram_read " << c.traffic.dram_read << " bits >= weights " << wgt_bits
-                    << "; dram_write " << c.traffic.dram_write << " bits >= outputs " << out_bits);
+  INFO("dram_read " << c.traffic.dram_read << " bits >= weights " << wgt_bits << "; dram_write "
+                    << c.traffic.dram_write << " bits >= outputs " << out_bits);
   CHECK(c.traffic.dram_read >= wgt_bits);
   CHECK(c.traffic.dram_write >= out_bits);
   for (double x : {c.traffic.abuf_read, c.traffic.abuf_write, c.traffic.wbuf_read,
@@ -230,16 +232,16 @@ void check_traffic(const Layer& l, const Cost& c, const Tech& t) {
 
 // Shared generator prologue of the grid tests: shape x bits x dataflow x array x
 // partial-tile mode (exact / padded).
-#define BRICKYARD_GRID_LAYER_AND_ACCEL()                                                       \
-  const std::size_t shape_i = GENERATE(range(std::size_t(0), shapes().size()));                \
-  const int a_bits = GENERATE(2, 4, 8);                                                        \
-  const int w_bits = GENERATE(2, 4, 8);                                                        \
-  const Dataflow df = GENERATE(Dataflow::WS, Dataflow::OS, Dataflow::RS);                      \
-  const std::size_t array_i = GENERATE(range(std::size_t(0), arrays().size()));                \
-  const bool padded = GENERATE(false, true);                                                   \
-  const Layer layer = with_bits(shapes()[shape_i], a_bits, w_bits);                            \
-  const Accelerator accel = make_accel(arrays()[array_i], df, padded);                         \
-  INFO("layer " << layer_spec(layer));                                                         \
+#define BRICKYARD_GRID_LAYER_AND_ACCEL()                                                           \
+  const std::size_t shape_i = GENERATE(range(std::size_t(0), shapes().size()));                    \
+  const int a_bits = GENERATE(2, 4, 8);                                                            \
+  const int w_bits = GENERATE(2, 4, 8);                                                            \
+  const Dataflow df = GENERATE(Dataflow::WS, Dataflow::OS, Dataflow::RS);                          \
+  const std::size_t array_i = GENERATE(range(std::size_t(0), arrays().size()));                    \
+  const bool padded = GENERATE(false, true);                                                       \
+  const Layer layer = with_bits(shapes()[shape_i], a_bits, w_bits);                                \
+  const Accelerator accel = make_accel(arrays()[array_i], df, padded);                             \
+  INFO("layer " << layer_spec(layer));                                                             \
   INFO("accel " << accel_spec(accel))
 
 } // namespace
@@ -325,10 +327,18 @@ TEST_CASE("estimator property - halving activation or weight bits never slows th
   };
   // (a, w) -> (half_a, half_w)
   const std::array<std::array<int, 4>, 12> steps = {{
-      {8, 2, 4, 2}, {8, 4, 4, 4}, {8, 8, 4, 8}, // activations 8 -> 4
-      {4, 2, 2, 2}, {4, 4, 2, 4}, {4, 8, 2, 8}, // activations 4 -> 2
-      {2, 8, 2, 4}, {4, 8, 4, 4}, {8, 8, 8, 4}, // weights 8 -> 4
-      {2, 4, 2, 2}, {4, 4, 4, 2}, {8, 4, 8, 2}, // weights 4 -> 2
+      {8, 2, 4, 2},
+      {8, 4, 4, 4},
+      {8, 8, 4, 8}, // activations 8 -> 4
+      {4, 2, 2, 2},
+      {4, 4, 2, 4},
+      {4, 8, 2, 8}, // activations 4 -> 2
+      {2, 8, 2, 4},
+      {4, 8, 4, 4},
+      {8, 8, 8, 4}, // weights 8 -> 4
+      {2, 4, 2, 2},
+      {4, 4, 4, 2},
+      {8, 4, 8, 2}, // weights 4 -> 2
   }};
   for (const auto& s : steps) {
     const Layer hi = with_bits(shapes()[shape_i], s[0], s[1]);
@@ -357,8 +367,8 @@ TEST_CASE("estimator property - doubling a buffer never slows the best mapping",
           "[estimator][property][mapper]") {
   const std::size_t shape_i = GENERATE(range(std::size_t(0), shapes().size()));
   const Dataflow df = GENERATE(Dataflow::WS, Dataflow::OS, Dataflow::RS);
-  const std::vector<AccelBase> bases = {arrays()[0], arrays()[1], arrays()[2],
-                                        {16, 16, 2 * 1024, 2 * 1024, 1024}};
+  const std::vector<AccelBase> bases = {
+      arrays()[0], arrays()[1], arrays()[2], {16, 16, 2 * 1024, 2 * 1024, 1024}};
   const std::size_t base_i = GENERATE(range(std::size_t(0), std::size_t(4)));
   const auto bits = GENERATE(values<std::pair<int, int>>({{8, 8}, {2, 4}}));
   const bool padded = GENERATE(false, true);
@@ -497,11 +507,11 @@ std::vector<std::array<Dim, kNumDims>> every_order() {
 
 const std::vector<Layer>& small_shapes() {
   static const std::vector<Layer> v = {
-      conv(8, 16, 8, 3, 1, 1),          // conv 3x3
-      conv(3, 6, 9, 5, 2, 2),           // conv 5x5 stride 2, remainder tiles
-      depthwise(8, 8, 3, 2, 1),         // depthwise
-      grouped(2, 8, 8, 6, 1, 1, 0, 2),  // grouped, batch 2
-      fc(24, 10, 3),                    // FC, batch 3
+      conv(8, 16, 8, 3, 1, 1),         // conv 3x3
+      conv(3, 6, 9, 5, 2, 2),          // conv 5x5 stride 2, remainder tiles
+      depthwise(8, 8, 3, 2, 1),        // depthwise
+      grouped(2, 8, 8, 6, 1, 1, 0, 2), // grouped, batch 2
+      fc(24, 10, 3),                   // FC, batch 3
   };
   return v;
 }
@@ -547,26 +557,29 @@ TEST_CASE("estimator property - mapper best agrees with an exhaustive scalar est
   best_val.fill(INFINITY);
   std::array<Mapping, 4> best_map;
   Mapping m;
-  for (int t0 : tiles[0]) for (int t1 : tiles[1]) for (int t2 : tiles[2]) for (int t3 : tiles[3])
-    for (int t4 : tiles[4]) {
-      m.tile = {t0, t1, t2, t3, t4};
-      for (const auto& ord : orders) {
-        m.order = ord;
-        const Cost c = estimate(layer, accel, m, tech(), cal());
-        ++evaluated;
-        if (!c.feasible) continue;
-        ++feasible;
-        for (std::size_t i = 0; i < objectives.size(); ++i) {
-          MapperOptions o;
-          o.objective = objectives[i];
-          const double v = objective_value(c, layer, accel, o);
-          if (v < best_val[i]) {
-            best_val[i] = v;
-            best_map[i] = m;
+  for (int t0 : tiles[0])
+    for (int t1 : tiles[1])
+      for (int t2 : tiles[2])
+        for (int t3 : tiles[3])
+          for (int t4 : tiles[4]) {
+            m.tile = {t0, t1, t2, t3, t4};
+            for (const auto& ord : orders) {
+              m.order = ord;
+              const Cost c = estimate(layer, accel, m, tech(), cal());
+              ++evaluated;
+              if (!c.feasible) continue;
+              ++feasible;
+              for (std::size_t i = 0; i < objectives.size(); ++i) {
+                MapperOptions o;
+                o.objective = objectives[i];
+                const double v = objective_value(c, layer, accel, o);
+                if (v < best_val[i]) {
+                  best_val[i] = v;
+                  best_map[i] = m;
+                }
+              }
+            }
           }
-        }
-      }
-    }
   CHECK(evaluated == n_tilings * 120);
 
   for (std::size_t i = 0; i < objectives.size(); ++i) {

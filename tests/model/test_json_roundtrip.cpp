@@ -73,7 +73,9 @@ void check_equal(const Network& a, const Network& b) {
 }
 
 // Through the JSON value and through its text (dump + parse).
-json via_text(const json& j) { return json::parse(j.dump()); }
+json via_text(const json& j) {
+  return json::parse(j.dump());
+}
 
 Layer layer(LayerType type, const std::string& name, int n, int ic, int oc, int ih, int iw, int k,
             int stride, int pad, int groups, int a_bits, int w_bits) {
@@ -192,7 +194,9 @@ TEST_CASE("json round-trip - Calibration", "[json]") {
     c.sram_energy_scale = 100.0;
     c.dram_energy_scale = 2.718281828459045;
   }
-  SECTION("shipped default") { c = load_calibration(""); }
+  SECTION("shipped default") {
+    c = load_calibration("");
+  }
   INFO(to_json(c).dump());
   check_equal(calibration_from_json(to_json(c)), c);
   check_equal(calibration_from_json(via_text(to_json(c))), c);
@@ -249,9 +253,9 @@ TEST_CASE("json tech table - sram_at read energy is monotone from 64 B to 1 MB b
     if (!(p.read_pj_per_bit > 0) || !std::isfinite(p.read_pj_per_bit) ||
         p.read_pj_per_bit < prev_read) {
       if (reported++ < 10) {
-        INFO(std::setprecision(17) << "bank " << b << " B: read " << p.read_pj_per_bit
-                                   << " pJ/bit; previous bank " << prev_bytes << " B: "
-                                   << prev_read << " pJ/bit");
+        INFO(std::setprecision(17)
+             << "bank " << b << " B: read " << p.read_pj_per_bit << " pJ/bit; previous bank "
+             << prev_bytes << " B: " << prev_read << " pJ/bit");
         CHECK(p.read_pj_per_bit > 0);
         CHECK(std::isfinite(p.read_pj_per_bit));
         CHECK(p.read_pj_per_bit >= prev_read);
@@ -270,9 +274,8 @@ TEST_CASE("json tech table - sram_at interpolates exactly at table points", "[js
     const SramPoint q = t.sram_at(p.bytes);
     INFO(std::setprecision(17) << "table point " << p.bytes << " B: read " << q.read_pj_per_bit
                                << " vs " << p.read_pj_per_bit << ", write " << q.write_pj_per_bit
-                               << " vs " << p.write_pj_per_bit << ", leak " << q.leak_mw
-                               << " vs " << p.leak_mw << ", area " << q.area_mm2 << " vs "
-                               << p.area_mm2);
+                               << " vs " << p.write_pj_per_bit << ", leak " << q.leak_mw << " vs "
+                               << p.leak_mw << ", area " << q.area_mm2 << " vs " << p.area_mm2);
     CHECK(q.bytes == p.bytes);
     CHECK(q.read_pj_per_bit == p.read_pj_per_bit);
     CHECK(q.write_pj_per_bit == p.write_pj_per_bit);
