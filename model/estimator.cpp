@@ -99,15 +99,20 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
                           double ps, double fd) {
   const double kk = k * k;
   const double P = nt * oht * owt; // output pixels of the tile
-  const double fill = fd * (R + C - 1);
   TileCost t{};
   switch (df) {
   case Dataflow::WS: {
     // Rows reduce R*pf input channels, columns hold C output channels; each pass keeps one
     // kernel position's weights and streams the tile's P pixels through the array.
+    // rtl/README.md (WS): passes stream back to back at period
+    //   T = max(P, R, ceil((P + C - 1) / 2))
+    // (R: one weight row per cycle; (P+C-1)/2: a bank is rewritten only after the pass
+    // before last has left the array), and a run of n passes takes (n-1)T + P + R + C.
     double rc = R * pf;
     double ic_chunks = cdiv(ict, rc), oc_chunks = cdiv(oct, C);
-    t.cycles = kk * ic_chunks * oc_chunks * P + fill;
+    double n = kk * ic_chunks * oc_chunks;
+    double T = std::max({P, R, std::ceil((P + C - 1) / 2)});
+    t.cycles = (n - 1) * T + P + fd * (R + C);
     t.abuf_r = kk * oc_chunks * P * ict * ab;
     t.wbuf_r = kk * ict * oct * wb;
     t.obuf_w = kk * ic_chunks * P * oct * ps;
@@ -116,10 +121,12 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
   }
   case Dataflow::OS: {
     // Rows hold R output pixels, columns C output channels; each fold accumulates in place
-    // over k*k*ic (pf channels per fusion-unit cycle), then drains.
-    double folds = cdiv(P, R) * cdiv(oct, C);
+    // over T = k*k*ceil(ic/pf) steps. rtl/README.md (OS): folds stream at period
+    // max(T, R, C) (results are read one row per cycle, each row within its window) and
+    // n folds take (n-1)max(T,R,C) + T + R + C - 1 cycles.
+    double n = cdiv(P, R) * cdiv(oct, C);
     double T = kk * cdiv(ict, pf);
-    t.cycles = folds * (T + fill);
+    t.cycles = (n - 1) * std::max({T, R, C}) + T + fd * (R + C - 1);
     t.abuf_r = cdiv(oct, C) * P * kk * ict * ab;
     t.wbuf_r = cdiv(P, R) * oct * kk * ict * wb;
     t.obuf_w = P * oct * ps;
@@ -137,7 +144,7 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
     double cols = std::min(oht, C);
     double ic_chunks = cdiv(ict, icp);
     double passes = nt * oct * cf * ic_chunks * kf;
-    t.cycles = passes * owt * k + fill;
+    t.cycles = passes * owt * k + fd * (R + C - 1);
     t.wbuf_r = nt * oct * cf * kk * ict * wb;
     t.abuf_r = nt * oct * cf * ict * ((cols - 1) * s + k) * ((owt - 1) * s + k) * ab;
     t.obuf_w = nt * oct * oht * owt * ps * ic_chunks * kf;

@@ -17,11 +17,15 @@
 //    for 7x7. brickyard runs edge tiles at their real size by default; with
 //    `partial_tiles: padded` it follows BitFusion and lands within 1% of the paper's
 //    Case 0 and Case 1 latencies (checked below). With exact edge tiles Case 1 is only
-//    ~3% slower than the best: its penalty in the paper is almost all padding.
-// 2. Fill/drain. BitFusion's cycle model has no systolic fill or drain; ours charges
-//    pe_rows + pe_cols - 1 cycles per tile, so the paper's best tiling (one output pixel
-//    per tile, 60025 tiles) costs us 2.1x the paper's 3.2 ms, and our mapper instead
-//    picks whole 7x7 planes per tile. Its cost is what we compare with the paper's best.
+//    slower than the best because of weight reloads (item 2), not padding.
+// 2. Array timing. BitFusion's cycle model has no systolic fill/drain and switches
+//    weights for free. Our WS array (rtl/README.md, the RTL it is tested against) pays
+//    R + C cycles of fill/drain per tile and cannot switch its weight bank faster than
+//    once per max(P, R, (P+C-1)/2) cycles for a pass of P pixels. So the paper's best
+//    tiling (one output pixel per tile) costs us 16x its compute, and our mapper instead
+//    picks whole 7x7 planes per tile; its cost is what we compare with the paper's best.
+//    Case 1 streams 2x2 = 4 pixels per pass through a 16-row array, so each pass waits
+//    16 cycles for its weights: our Case 1 is the paper's 4.7 ms x 16/4 (checked below).
 // 3. Energy. JAQ's energy tables are not published; ours are BitFusion's 45 nm
 //    synthesis and CACTI figures plus 20.3 pJ/bit DRAM (data/tech/45nm.json). The best
 //    and Case 1 energies land within 25%; Case 0 costs us more than the paper (partial
@@ -120,12 +124,13 @@ TEST_CASE("JAQ Table 2: Case 0 and Case 1 are far worse than the best, in the pa
     CHECK(c1.by_energy.energy_j > 1.25 * best_e.cost.energy_j);
   }
 
-  // Under BitFusion's padded edge tiles our cycle model reproduces the paper's forced
-  // tilings (Case 0 56.6 ms, Case 1 4.7 ms) within 2%, and Case 1 is 1.5x the best.
+  // Under BitFusion's padded edge tiles our cycle model reproduces the paper's Case 0
+  // (56.6 ms; 16 pixels per pass keep the 16-row array busy) within 2%, and Case 1 is the
+  // paper's 4.7 ms times the weight-reload factor 16/4 of item 2, within 3%.
   MapResult best = map_layer(kLayer, padded, tech);
   Scored c0 = best_over_orders(kLayer, padded, tech, 4, 2, 512);
   Scored c1 = best_over_orders(kLayer, padded, tech, 2, 32, 128);
   CHECK_THAT(c0.by_latency.latency_s, Catch::Matchers::WithinRel(56.6e-3, 0.02));
-  CHECK_THAT(c1.by_latency.latency_s, Catch::Matchers::WithinRel(4.7e-3, 0.02));
+  CHECK_THAT(c1.by_latency.latency_s, Catch::Matchers::WithinRel(4.7e-3 * 16 / 4, 0.03));
   CHECK(c1.by_latency.cycles > 1.4 * best.cost.cycles);
 }
