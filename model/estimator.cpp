@@ -134,17 +134,19 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
     break;
   }
   case Dataflow::RS: {
-    // Eyeriss row stationary: a PE set of k rows (filter rows) x min(oh,C) columns (output
-    // rows); floor(R/k) sets stacked vertically reduce more input channels; each PE slides
-    // its filter row along ow (ow*k cycles per pass). Kernels taller than R fold.
+    // Eyeriss row stationary, one PE set per pass (rtl/pe_array_rs.sv): rows hold the k
+    // filter rows (taller kernels fold into ceil(k/R) passes), columns compute min(oh,C)
+    // output rows, each PE slides its filter row along ow (k steps per pixel, pf input
+    // channels per step). rtl/README.md (RS): a pass of S = ow*k steps, passes stream at
+    // period max(S, ceil((S+R+k-2)/2)), n passes take (n-1)T + S + k + R cycles.
     double kf = cdiv(k, R);
-    double sets = std::max(1.0, std::floor(R / k));
-    double icp = sets * pf;
     double cf = cdiv(oht, C);
     double cols = std::min(oht, C);
-    double ic_chunks = cdiv(ict, icp);
-    double passes = nt * oct * cf * ic_chunks * kf;
-    t.cycles = passes * owt * k + fd * (R + C - 1);
+    double ic_chunks = cdiv(ict, pf);
+    double n = nt * oct * cf * ic_chunks * kf;
+    double S = owt * k;
+    double T = std::max(S, std::ceil((S + R + k - 2) / 2));
+    t.cycles = (n - 1) * T + S + fd * (k + R);
     t.wbuf_r = nt * oct * cf * kk * ict * wb;
     t.abuf_r = nt * oct * cf * ict * ((cols - 1) * s + k) * ((owt - 1) * s + k) * ab;
     t.obuf_w = nt * oct * oht * owt * ps * ic_chunks * kf;

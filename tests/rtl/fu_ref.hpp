@@ -6,8 +6,12 @@
 
 namespace brickyard::rtl_test {
 
-inline int prec_code(int bits) { return bits == 2 ? 0 : bits == 4 ? 1 : 2; }
-inline int lanes(int a_bits, int w_bits) { return (8 / a_bits) * (8 / w_bits); }
+inline int prec_code(int bits) {
+  return bits == 2 ? 0 : bits == 4 ? 1 : 2;
+}
+inline int lanes(int a_bits, int w_bits) {
+  return (8 / a_bits) * (8 / w_bits);
+}
 
 inline std::int64_t decode(std::uint32_t word, int k, int bits, bool is_signed) {
   std::uint32_t v = (word >> (k * bits)) & ((1u << bits) - 1);
@@ -29,8 +33,10 @@ inline std::int64_t fu_dot(std::uint32_t a, std::uint32_t w, int a_bits, int w_b
 inline std::uint32_t random_word(std::mt19937& g, int bits, int count, bool garbage = false) {
   std::uint32_t w = garbage ? std::uint32_t(g()) : 0u;
   int used = bits * count;
-  if (used < 32) w &= ~((1u << used) - 1);
-  else w = 0;
+  if (used < 32)
+    w &= ~((1u << used) - 1);
+  else
+    w = 0;
   for (int k = 0; k < count; ++k) w |= (std::uint32_t(g()) & ((1u << bits) - 1)) << (k * bits);
   return w;
 }

@@ -23,6 +23,15 @@
 
 using namespace brickyard::rtl_test;
 
+// The dataflow-specific modules name their ports in_data / rd_data; the pe_array wrapper
+// names them in_a / out_data.
+#ifndef WS_IN_PORT
+#define WS_IN_PORT in_data
+#endif
+#ifndef OS_RD_PORT
+#define OS_RD_PORT rd_data
+#endif
+
 namespace {
 
 constexpr int R = ARRAY_ROWS;
@@ -98,7 +107,9 @@ public:
     if (trace_) trace_->close();
 #endif
   }
-  DUT& dut() { return *top_; }
+  DUT& dut() {
+    return *top_;
+  }
   // Evaluate the current cycle's inputs (outputs are then readable), then clock it.
   void settle() {
     top_->clk = 0;
@@ -132,7 +143,9 @@ public:
 #endif
     top_->in_valid = 0;
   }
-  std::uint64_t cycle() const { return cycle_; }
+  std::uint64_t cycle() const {
+    return cycle_;
+  }
 
 private:
   std::unique_ptr<DUT> top_;
@@ -192,7 +205,7 @@ std::uint64_t run_ws(Bench& b, const std::vector<Pass>& passes, std::uint64_t* p
         const auto& px = passes[i].px[std::size_t(tt - start[i])];
         d.in_valid = 1;
         d.in_bank = i & 1;
-        for (int r = 0; r < R; ++r) d.in_data[r] = px[r];
+        for (int r = 0; r < R; ++r) d.WS_IN_PORT[r] = px[r];
       }
     }
     b.settle();
@@ -229,7 +242,8 @@ void check_conv_ws(Bench& b, const Conv& cv, const char* name) {
           Pass ps;
           ps.w.resize(std::size_t(R) * C);
           for (int r = 0; r < R; ++r)
-            for (int c = 0; c < C; ++c) ps.w[std::size_t(r) * C + c] = cv.wt(o0 + c, g0 + r, kh, kw);
+            for (int c = 0; c < C; ++c)
+              ps.w[std::size_t(r) * C + c] = cv.wt(o0 + c, g0 + r, kh, kw);
           for (int y = 0; y < oh; ++y)
             for (int x = 0; x < ow; ++x) {
               std::vector<std::uint32_t> v(R);
@@ -245,8 +259,9 @@ void check_conv_ws(Bench& b, const Conv& cv, const char* name) {
   b.reset(cv.p);
   std::uint64_t predicted = 0;
   std::uint64_t last = run_ws(b, passes, &predicted);
-  if (last != predicted) fail(std::string(name) + ": last output in cycle " +
-                              std::to_string(last) + ", formula " + std::to_string(predicted));
+  if (last != predicted)
+    fail(std::string(name) + ": last output in cycle " + std::to_string(last) + ", formula " +
+         std::to_string(predicted));
   for (int o = 0; o < cv.oc; ++o)
     for (int y = 0; y < oh; ++y)
       for (int x = 0; x < ow; ++x) {
@@ -263,8 +278,8 @@ void check_conv_ws(Bench& b, const Conv& cv, const char* name) {
   if (P >= std::max(R, C - 1)) {
     std::uint64_t closed = std::uint64_t(std::int64_t(passes.size()) * P + R + C - 1);
     if (last != closed)
-      fail(std::string(name) + ": last output in cycle " + std::to_string(last) +
-           ", closed form " + std::to_string(closed));
+      fail(std::string(name) + ": last output in cycle " + std::to_string(last) + ", closed form " +
+           std::to_string(closed));
   }
   std::printf("  %-34s %-8s %3zu passes, %4zu outputs, last output in cycle %llu (formula %llu)\n",
               name, cv.p.str().c_str(), passes.size(), acc.size(), (unsigned long long)last,
@@ -319,7 +334,7 @@ void check_conv_os(Bench& b, const Conv& cv, const char* name) {
       int p = fd.p0 + int(r);
       for (int c = 0; c < C; ++c)
         if (p < pixels && fd.o0 + c < cv.oc)
-          got[std::size_t(fd.o0 + c) * pixels + p] = std::int32_t(d.rd_data[c]);
+          got[std::size_t(fd.o0 + c) * pixels + p] = std::int32_t(d.OS_RD_PORT[c]);
     }
     b.clock();
   }
@@ -343,7 +358,7 @@ int main(int argc, char** argv) {
   Verilated::commandArgs(argc, argv);
   Bench bench(std::getenv("BRICKYARD_VCD"));
   std::mt19937 g(20261123);
-  const Precision precs[] = {{8, 8, true, true},  {4, 4, true, false}, {2, 2, false, true},
+  const Precision precs[] = {{8, 8, true, true},  {4, 4, true, false},  {2, 2, false, true},
                              {8, 2, true, true},  {2, 8, false, false}, {4, 8, true, true},
                              {8, 4, false, true}, {2, 4, true, true},   {4, 2, false, false}};
   std::printf("%s %dx%d\n", DATAFLOW_NAME, R, C);
