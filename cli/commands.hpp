@@ -12,4 +12,7 @@ inline constexpr int kExitBadInput = 2;
 // `brickyard map` and `brickyard estimate` (same inputs; they differ in what they print).
 int run_map(const std::vector<std::string>& args, bool estimate_mode);
 
+// `brickyard simulate` (needs the SystemC simulator in the build).
+int run_simulate(const std::vector<std::string>& args);
+
 } // namespace brickyard::cli

@@ -16,7 +16,7 @@ usage: brickyard <command> [options]      (brickyard <command> --help for its op
 commands:
   map         best mapping (tiles + loop order) of each layer, by the BatchTile mapper
   estimate    analytic latency, energy and area of each layer at its best mapping
-  simulate    cycle-accurate SystemC simulation             (planned: issue 5)
+  simulate    cycle-accurate SystemC/TLM simulation, bit-exact outputs
   calibrate   fit the estimator to the simulator            (planned: issue 6)
   cosearch    joint network/precision/accelerator search    (planned: issue 8)
   retrain     retrain a derived design                      (planned: issue 8)
@@ -27,6 +27,11 @@ exit status: 0 success, 2 bad input (one line on stderr naming the field), 1 int
 )";
 
 } // namespace
+
+// libsystemc.so defines main() and expects sc_main; ours is the real entry point.
+extern "C" int sc_main(int, char**) {
+  return 0;
+}
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
@@ -39,8 +44,8 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "map") return brickyard::cli::run_map(args, false);
     if (cmd == "estimate") return brickyard::cli::run_map(args, true);
-    for (const char* planned :
-         {"simulate", "calibrate", "cosearch", "retrain", "export-rtl", "quantize"})
+    if (cmd == "simulate") return brickyard::cli::run_simulate(args);
+    for (const char* planned : {"calibrate", "cosearch", "retrain", "export-rtl", "quantize"})
       if (cmd == planned) {
         std::cerr << "brickyard " << cmd << ": not available in this build yet\n";
         return brickyard::cli::kExitInternal;

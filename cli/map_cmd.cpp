@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/commands.hpp"
+#include "cli/inputs.hpp"
 #include "model/error.hpp"
 #include "model/json_io.hpp"
 #include "model/mapper.hpp"
@@ -18,67 +19,6 @@ using namespace brickyard::model;
 namespace brickyard::cli {
 
 namespace {
-
-struct Row {
-  std::string name;
-  Layer layer;
-  MapResult result;
-};
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string tiles_str(const Mapping& m) {
-  std::ostringstream s;
-  s << "n" << m[Dim::N] << " ow" << m[Dim::OW] << " oh" << m[Dim::OH] << " ic" << m[Dim::IC]
-    << " oc" << m[Dim::OC];
-  return s.str();
-}
-
-std::string order_str(const Mapping& m) {
-  std::string s;
-  for (int i = 0; i < kNumDims; ++i) s += (i ? ">" : "") + std::string(to_string(m.order[i]));
-  return s;
-}
-
-// Mappings given by the user: one object, or {"mappings": [...]} with one per layer.
-std::vector<Mapping> load_mappings(const std::string& path, std::size_t layers) {
-  json j = read_json_file(path, "mapping");
-  std::vector<Mapping> out;
-  if (j.is_object() && j.contains("mappings")) {
-    const json& arr = j["mappings"];
-    if (!arr.is_array()) throw SpecError("mappings", "must be an array");
-    for (std::size_t i = 0; i < arr.size(); ++i)
-      out.push_back(mapping_from_json(arr[i], "mappings[" + std::to_string(i) + "]."));
-  } else {
-    out.push_back(mapping_from_json(j));
-  }
-  if (out.size() == 1 && layers > 1) out.resize(layers, out[0]);
-  if (out.size() != layers)
-    throw SpecError("mappings", "has " + std::to_string(out.size()) + " entries for " +
-                                    std::to_string(layers) + " layers");
-  return out;
-}
-
-// Messages quote user text (values, keys, paths) that may hold newlines or other control
-// characters; the error contract is one line on stderr, so those are escaped.
-std::string one_line(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    if (u >= 0x20 && u != 0x7f) {
-      out += c;
-    } else {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\x%02x", u);
-      out += buf;
-    }
-  }
-  return out;
-}
 
 int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
   const char* cmd = estimate_mode ? "estimate" : "map";
@@ -131,21 +71,7 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
   if (accel_spec.empty()) throw SpecError("accel", "missing (--accel SPEC or FILE)");
   if (threads < 0) throw SpecError("threads", "must be >= 0");
 
-  Network net;
-  if (!net_path.empty()) {
-    net = load_network(net_path);
-  } else {
-    net.name = "cli";
-    for (std::size_t i = 0; i < layer_specs.size(); ++i) {
-      try {
-        Layer l = parse_layer_spec(layer_specs[i]);
-        if (l.name.empty()) l.name = "layer" + std::to_string(i);
-        net.layers.push_back(l);
-      } catch (const SpecError& e) {
-        throw SpecError("layer", e.what());
-      }
-    }
-  }
+  Network net = build_network(layer_specs, net_path);
   Accelerator accel = load_accelerator(accel_spec);
   if (!tech_name.empty()) accel.tech = tech_name;
   Tech tech = load_tech(accel.tech);
@@ -175,7 +101,7 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
 
   for (std::size_t i = 0; i < results.size(); ++i)
     if (!results[i].feasible) {
-      std::string where = net_path.empty() ? "layer" : "layers[" + std::to_string(i) + "]";
+      std::string where = layer_field(!net_path.empty(), i);
       throw SpecError(where, (mapping_path.empty() ? "no mapping fits the buffers: "
                                                    : "mapping does not fit: ") +
                                  results[i].cost.infeasible_reason);

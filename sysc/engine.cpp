@@ -1,0 +1,49 @@
+// Engine names and the factory of sysc/engine.hpp. The engines themselves live in
+// sysc/engine_native.cpp (C++ model of the RTL's registers) and sysc/engine_rtl.cpp
+// (Verilated rtl/pe_array models compiled by sysc/rtl_models.cmake).
+#include "sysc/engine.hpp"
+
+#include "model/error.hpp"
+#include "sysc/engine_impl.hpp"
+
+namespace brickyard::sysc {
+
+const char* to_string(Engine e) {
+  switch (e) {
+  case Engine::Native:
+    return "native";
+  case Engine::Rtl:
+    return "rtl";
+  }
+  return "?";
+}
+
+Engine engine_from_string(const std::string& s, const std::string& field) {
+  if (s == "native") return Engine::Native;
+  if (s == "rtl") return Engine::Rtl;
+  throw model::SpecError(field, "unknown engine '" + s + "' (native, rtl)");
+}
+
+std::unique_ptr<ArrayEngine> make_engine(Engine e, model::Dataflow df, int rows, int cols) {
+  if (e == Engine::Rtl) {
+    if (auto p = detail::make_rtl_engine(df, rows, cols)) return p;
+    std::string built;
+    for (const std::string& s : detail::rtl_shapes()) built += (built.empty() ? "" : ", ") + s;
+    throw model::SpecError("engine", std::string("no rtl model of ") + model::to_string(df) + " " +
+                                         std::to_string(rows) + "x" + std::to_string(cols) +
+                                         "; built: " + (built.empty() ? "none" : built));
+  }
+  // rtl/README.md: ROWS and COLS range over 3..64 (6-bit w_row / rd_row ports; the RS
+  // array needs ROWS >= 3). The native engine models exactly that hardware.
+  if (rows < 3 || rows > 64 || cols < 3 || cols > 64)
+    throw model::SpecError("engine", "the native engine models arrays of 3..64 rows and "
+                                     "columns, like rtl/pe_array.sv (got " +
+                                         std::to_string(rows) + "x" + std::to_string(cols) + ")");
+  return detail::make_native_engine(df, rows, cols);
+}
+
+std::vector<std::string> rtl_engine_shapes() {
+  return detail::rtl_shapes();
+}
+
+} // namespace brickyard::sysc

@@ -1,0 +1,385 @@
+#include "sysc/simulate.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <exception>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include <systemc>
+
+#include "model/error.hpp"
+#include "model/estimator.hpp"
+#include "model/estimator_detail.hpp"
+#include "sysc/dram.hpp"
+#include "sysc/layer_data.hpp"
+#include "sysc/tile_compute.hpp"
+
+namespace brickyard::sysc {
+
+namespace {
+
+using model::Dim;
+using sc_core::sc_time;
+
+struct Job {
+  model::Layer layer;
+  model::Mapping mapping;
+};
+
+// Input rows (or columns) a tile of `t` outputs starting at `o0` reads, clipped to the
+// image: padding is generated on chip, not fetched (as the estimator counts it).
+int in_span(int o0, int t, int stride, int k, int pad, int in) {
+  int lo = o0 * stride - pad, hi = (o0 + t - 1) * stride - pad + k - 1;
+  return std::max(0, std::min(hi, in - 1) - std::max(lo, 0) + 1);
+}
+
+class AcceleratorTop : public sc_core::sc_module {
+public:
+  SC_HAS_PROCESS(AcceleratorTop);
+  AcceleratorTop(sc_core::sc_module_name name, const model::Accelerator& a, const model::Tech& t,
+                 std::vector<Job> jobs, const SimOptions& o)
+      : sc_module(name), dram("dram", dram_options(a, kRegion * 3)), port("dma"), accel_(a),
+        tech_(t), jobs_(std::move(jobs)), opt_(o), sig_layer("layer"), sig_tile("tile"),
+        sig_state("state") {
+    port.socket.bind(dram.socket);
+    period_ = dram.options().clock_period;
+    engine_ = make_engine(opt_.engine, a.dataflow, a.pe_rows, a.pe_cols);
+    if (opt_.cross_check)
+      other_ = make_engine(opt_.engine == Engine::Native ? Engine::Rtl : Engine::Native, a.dataflow,
+                           a.pe_rows, a.pe_cols);
+    k_ = model::detail::accel_constants(a, t, model::Calibration{});
+    SC_THREAD(run);
+  }
+
+  void trace(sc_core::sc_trace_file* f) {
+    sc_core::sc_trace(f, sig_layer, "layer");
+    sc_core::sc_trace(f, sig_tile, "tile");
+    sc_core::sc_trace(f, sig_state, "state"); // 0 idle, 1 compute, 2 stall on DRAM
+  }
+
+  Dram dram;
+  DramPort port;
+  std::vector<LayerSimStats> results;
+  std::exception_ptr error;
+
+private:
+  static constexpr std::uint64_t kRegion = std::uint64_t(1) << 22; // per-operand DRAM window
+
+  void run() {
+    try {
+      for (std::size_t i = 0; i < jobs_.size(); ++i) {
+        sig_layer.write(int(i));
+        results.push_back(run_layer(jobs_[i], int(i)));
+      }
+    } catch (...) {
+      error = std::current_exception();
+    }
+    sig_state.write(0);
+    sc_core::sc_stop();
+  }
+
+  std::int64_t cycles_since(const sc_time& t0) const {
+    return std::llround((sc_core::sc_time_stamp() - t0) / period_);
+  }
+
+  // Waits until `t` (a DRAM completion); the watchdog names what is waited for.
+  void wait_until(const sc_time& t, const std::string& what) {
+    if (t <= sc_core::sc_time_stamp()) return;
+    double cycles = (t - sc_core::sc_time_stamp()) / period_;
+    if (cycles > double(opt_.watchdog_cycles))
+      throw std::runtime_error("watchdog: controller waits " +
+                               std::to_string(std::llround(cycles)) + " cycles (limit " +
+                               std::to_string(opt_.watchdog_cycles) + ") on the DRAM for " + what);
+    sig_state.write(2);
+    if (opt_.skip_idle) {
+      sc_core::wait(t - sc_core::sc_time_stamp());
+    } else {
+      while (sc_core::sc_time_stamp() < t) sc_core::wait(period_);
+    }
+  }
+
+  static void tick(void* self) { sc_core::wait(static_cast<AcceleratorTop*>(self)->period_); }
+
+  LayerSimStats run_layer(const Job& job, int index);
+
+  model::Accelerator accel_;
+  model::Tech tech_;
+  std::vector<Job> jobs_;
+  SimOptions opt_;
+  sc_time period_;
+  std::unique_ptr<ArrayEngine> engine_, other_;
+  model::detail::AccelConstants k_;
+  std::vector<std::uint8_t> scratch_;
+  sc_core::sc_signal<int> sig_layer, sig_tile, sig_state;
+};
+
+LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
+  const model::Layer& l = job.layer;
+  const model::Mapping& m = job.mapping;
+  LayerSimStats st;
+  st.name = l.name.empty() ? "layer" + std::to_string(index) : l.name;
+  LayerData data =
+      LayerData::random(l, opt_.seed + std::uint32_t(index), opt_.a_signed, opt_.w_signed);
+  const auto ext = model::extents(l);
+  std::array<int, model::kNumDims> nt{};
+  std::int64_t per_group = 1;
+  for (int d = 0; d < model::kNumDims; ++d) {
+    nt[d] = (ext[d] + m.tile[d] - 1) / m.tile[d];
+    per_group *= nt[d];
+  }
+  const std::int64_t total = per_group * l.groups;
+  const int oh = l.oh(), ow = l.ow(), ps = tech_.psum_bits;
+  std::vector<std::int32_t> result(std::size_t(l.n) * l.oc * oh * ow, 0);
+
+  // Iteration i -> tile, walking the loops in mapping order (outermost first).
+  auto tile_of = [&](std::int64_t i) {
+    Tile t;
+    t.group = int(i / per_group);
+    std::int64_t r = i % per_group;
+    std::array<int, model::kNumDims> idx{};
+    for (int p = model::kNumDims - 1; p >= 0; --p) {
+      int d = int(m.order[p]);
+      idx[d] = int(r % nt[d]);
+      r /= nt[d];
+    }
+    auto at = [&](Dim d, int& o0, int& sz) {
+      int di = int(d);
+      o0 = idx[di] * m.tile[di];
+      sz = std::min(m.tile[di], ext[di] - o0);
+    };
+    at(Dim::N, t.n0, t.n);
+    at(Dim::OW, t.ow0, t.ow);
+    at(Dim::OH, t.oh0, t.oh);
+    at(Dim::IC, t.ic0, t.ic);
+    at(Dim::OC, t.oc0, t.oc);
+    return t;
+  };
+  using Key = std::tuple<int, int, int, int, int, int>;
+  auto act_key = [](const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, t.ic0, -1}; };
+  auto wgt_key = [](const Tile& t) { return Key{t.group, -1, -1, -1, t.ic0, t.oc0}; };
+  auto out_key = [](const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, -1, t.oc0}; };
+  auto act_bits = [&](const Tile& t) {
+    return std::uint64_t(t.n) * t.ic * l.a_bits * in_span(t.oh0, t.oh, l.stride, l.k, l.pad, l.ih) *
+           in_span(t.ow0, t.ow, l.stride, l.k, l.pad, l.iw);
+  };
+  auto wgt_bits = [&](const Tile& t) { return std::uint64_t(t.oc) * t.ic * l.k * l.k * l.w_bits; };
+  auto out_bits = [&](const Tile& t) { return std::uint64_t(t.n) * t.oh * t.ow * t.oc * ps; };
+  std::map<Key, bool> out_written; // output tiles holding partial sums in DRAM
+
+  std::uint64_t act_dram = 0, wgt_dram = 0, out_wr = 0, out_rd = 0;
+  auto issue = [&](bool write, int region, std::uint64_t bits) {
+    std::size_t bytes = std::size_t((bits + 7) / 8);
+    if (bytes > kRegion) bytes = kRegion; // timing of larger tiles is split below
+    if (scratch_.size() < kRegion) scratch_.resize(kRegion);
+    sc_time done = sc_core::sc_time_stamp();
+    std::uint64_t left = (bits + 7) / 8;
+    while (left > 0) { // one burst per DRAM window
+      std::size_t b = std::size_t(std::min<std::uint64_t>(left, kRegion));
+      done = write ? port.issue_write(std::uint64_t(region) * kRegion, scratch_.data(), b)
+                   : port.issue_read(std::uint64_t(region) * kRegion, b, scratch_.data());
+      left -= b;
+    }
+    (void)bytes;
+    return done;
+  };
+  // Loads a tile needs that the previous tile did not leave in the buffers.
+  auto issue_loads = [&](const Tile& t, const Tile* prev) {
+    sc_time ready = sc_core::sc_time_stamp();
+    if (!prev || act_key(t) != act_key(*prev)) {
+      act_dram += act_bits(t);
+      ready = std::max(ready, issue(false, 0, act_bits(t)));
+    }
+    if (!prev || wgt_key(t) != wgt_key(*prev)) {
+      wgt_dram += wgt_bits(t);
+      ready = std::max(ready, issue(false, 1, wgt_bits(t)));
+    }
+    if ((!prev || out_key(t) != out_key(*prev)) && out_written.count(out_key(t))) {
+      out_rd += out_bits(t);
+      ready = std::max(ready, issue(false, 2, out_bits(t)));
+    }
+    return ready;
+  };
+
+  engine_->reset();
+  if (other_) other_->reset();
+  const sc_time t0 = sc_core::sc_time_stamp();
+  const DramStats dram0 = dram.stats();
+  TileActivity sum;
+  std::int64_t compute = 0;
+  OutTile out;
+  Tile cur = tile_of(0);
+  wait_until(issue_loads(cur, nullptr), "the first tile's operands");
+  sc_time store_done = sc_core::sc_time_stamp();
+  CycleHook hook;
+  if (!opt_.skip_idle) hook = CycleHook{&AcceleratorTop::tick, this};
+  std::int64_t next_report = total / 10;
+  for (std::int64_t i = 0; i < total; ++i) {
+    sig_tile.write(int(i));
+    Tile next = i + 1 < total ? tile_of(i + 1) : cur;
+    // Double buffering: the next tile's operands load while this one computes.
+    sc_time next_ready = i + 1 < total ? issue_loads(next, &cur) : sc_core::sc_time_stamp();
+    if (i == 0 || out_key(cur) != out_key(tile_of(i - 1))) {
+      out.reset(cur);
+      if (out_written.count(out_key(cur))) { // partial sums back from DRAM
+        for (int o = 0; o < cur.oc; ++o)
+          for (int n = 0; n < cur.n; ++n)
+            for (int y = 0; y < cur.oh; ++y)
+              for (int x = 0; x < cur.ow; ++x) {
+                int og = cur.group * l.ocg() + cur.oc0 + o;
+                out.at(o, n, y, x) =
+                    result[((std::size_t(cur.n0 + n) * l.oc + og) * oh + cur.oh0 + y) * ow +
+                           cur.ow0 + x];
+              }
+        std::fill(out.written.begin(), out.written.end(), 1);
+      }
+    }
+    sig_state.write(1);
+    OutTile before = out;
+    TileActivity a = compute_tile(*engine_, data, cur, out, ps, hook);
+    if (other_) {
+      TileActivity b = compute_tile(*other_, data, cur, before, ps);
+      if (b.cycles != a.cycles || before.acc != out.acc)
+        throw std::runtime_error("engines disagree on " + st.name + " tile " + std::to_string(i) +
+                                 ": " + std::to_string(a.cycles) + " vs " +
+                                 std::to_string(b.cycles) + " cycles" +
+                                 (before.acc != out.acc ? ", different outputs" : ""));
+      ++st.cross_checked_tiles;
+    }
+    if (opt_.skip_idle) sc_core::wait(double(a.cycles) * period_);
+    compute += std::int64_t(a.cycles);
+    sum.abuf_read_bits += a.abuf_read_bits;
+    sum.wbuf_read_bits += a.wbuf_read_bits;
+    sum.obuf_read_bits += a.obuf_read_bits;
+    sum.obuf_write_bits += a.obuf_write_bits;
+    sum.macs += a.macs;
+    if (i + 1 == total || out_key(next) != out_key(cur)) {
+      // The output tile moves to the drain half once the previous write-back is done.
+      wait_until(store_done, "the previous output tile's write-back");
+      for (int o = 0; o < cur.oc; ++o)
+        for (int n = 0; n < cur.n; ++n)
+          for (int y = 0; y < cur.oh; ++y)
+            for (int x = 0; x < cur.ow; ++x) {
+              int og = cur.group * l.ocg() + cur.oc0 + o;
+              result[((std::size_t(cur.n0 + n) * l.oc + og) * oh + cur.oh0 + y) * ow + cur.ow0 +
+                     x] = out.at(o, n, y, x);
+            }
+      out_written[out_key(cur)] = true;
+      out_wr += out_bits(cur);
+      store_done = issue(true, 2, out_bits(cur));
+    }
+    if (i + 1 < total) wait_until(next_ready, "the next tile's operands");
+    cur = next;
+    if (opt_.progress && total >= 10 && i + 1 >= next_report) {
+      opt_.progress(st.name + ": " + std::to_string((i + 1) * 100 / total) + "% of " +
+                    std::to_string(total) + " tiles, " + std::to_string(cycles_since(t0)) +
+                    " cycles");
+      next_report += total / 10;
+    }
+  }
+  wait_until(store_done, "the last output tile's write-back");
+  sig_state.write(0);
+
+  st.tiles = total;
+  st.cycles = cycles_since(t0);
+  st.compute_cycles = compute;
+  st.stall_cycles = st.cycles - compute;
+  st.latency_s = double(st.cycles) / accel_.clock_hz;
+  const DramStats& ds = dram.stats();
+  auto& tr = st.traffic;
+  tr.abuf_read = double(sum.abuf_read_bits);
+  tr.abuf_write = double(act_dram);
+  tr.wbuf_read = double(sum.wbuf_read_bits);
+  tr.wbuf_write = double(wgt_dram);
+  tr.obuf_read = double(sum.obuf_read_bits + out_wr + out_rd);
+  tr.obuf_write = double(sum.obuf_write_bits + out_rd);
+  // DRAM moves whole bytes.
+  tr.dram_read = double(ds.bits_read - dram0.bits_read);
+  tr.dram_write = double(ds.bits_written - dram0.bits_written);
+  constexpr double kPJ = 1e-12;
+  const double pf = model::macs_per_fusion_unit(l.a_bits, l.w_bits);
+  auto& e = st.energy;
+  e.pe = double(sum.macs) / pf * k_.e_fu * kPJ;
+  e.abuf = (tr.abuf_read * k_.abuf_r + tr.abuf_write * k_.abuf_w) * kPJ;
+  e.wbuf = (tr.wbuf_read * k_.wbuf_r + tr.wbuf_write * k_.wbuf_w) * kPJ;
+  e.obuf = (tr.obuf_read * k_.obuf_r + tr.obuf_write * k_.obuf_w) * kPJ;
+  e.dram = (tr.dram_read + tr.dram_write) * k_.dram * kPJ;
+  e.leak = k_.leak_w * st.latency_s;
+  st.energy_j = e.total();
+  double peak = double(accel_.fusion_units()) * pf;
+  st.utilization = st.cycles > 0 ? double(l.macs()) / (double(st.cycles) * peak) : 0;
+
+  if (opt_.check_outputs) {
+    auto ref = reference_conv(data);
+    st.outputs = std::int64_t(ref.size());
+    for (std::size_t i = 0; i < ref.size(); ++i)
+      if (ref[i] != result[i]) {
+        if (st.mismatches++ == 0) {
+          std::size_t x = i % ow, y = i / ow % oh, o = i / (std::size_t(ow) * oh) % l.oc,
+                      n = i / (std::size_t(ow) * oh * l.oc);
+          std::ostringstream s;
+          s << "n=" << n << " oc=" << o << " y=" << y << " x=" << x << ": simulated " << result[i]
+            << ", reference " << ref[i];
+          st.first_mismatch = s.str();
+        }
+      }
+  }
+  if (opt_.progress)
+    opt_.progress(
+        st.name + ": done, " + std::to_string(st.cycles) + " cycles (" +
+        std::to_string(st.stall_cycles) + " stalled)" +
+        (opt_.check_outputs ? (st.mismatches ? ", OUTPUTS WRONG" : ", outputs bit-exact") : ""));
+  return st;
+}
+
+} // namespace
+
+SimStats simulate(const model::Network& net, const model::Accelerator& accel,
+                  const std::vector<model::Mapping>& mappings, const model::Tech& tech,
+                  const SimOptions& opt) {
+  if (mappings.size() != net.layers.size())
+    throw model::SpecError("mapping", "has " + std::to_string(mappings.size()) + " entries for " +
+                                          std::to_string(net.layers.size()) + " layers");
+  std::vector<Job> jobs;
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
+    const std::string where = "mappings[" + std::to_string(i) + "].";
+    model::validate(mappings[i], net.layers[i], where);
+    model::Cost c = model::estimate(net.layers[i], accel, mappings[i], tech);
+    if (!c.feasible)
+      throw model::SpecError(where.substr(0, where.size() - 1),
+                             "does not fit the buffers: " + c.infeasible_reason);
+    jobs.push_back({net.layers[i], mappings[i]});
+  }
+  // sc_stop() at the end is expected, not news.
+  sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
+                                          sc_core::SC_DO_NOTHING);
+  auto w0 = std::chrono::steady_clock::now();
+  AcceleratorTop top("accelerator", accel, tech, std::move(jobs), opt);
+  sc_core::sc_trace_file* tf = nullptr;
+  if (!opt.trace_path.empty()) {
+    std::string base = opt.trace_path;
+    if (base.size() > 4 && base.substr(base.size() - 4) == ".vcd")
+      base = base.substr(0, base.size() - 4);
+    tf = sc_core::sc_create_vcd_trace_file(base.c_str());
+    tf->set_time_unit(1, sc_core::SC_NS);
+    top.trace(tf);
+  }
+  sc_core::sc_start();
+  if (tf) sc_core::sc_close_vcd_trace_file(tf);
+  if (top.error) std::rethrow_exception(top.error);
+  SimStats s;
+  s.engine = opt.engine;
+  s.layers = top.results;
+  for (const auto& l : s.layers) {
+    s.cycles += l.cycles;
+    s.latency_s += l.latency_s;
+    s.energy_j += l.energy_j;
+  }
+  s.area_mm2 = model::area_mm2(accel, tech);
+  s.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - w0).count();
+  return s;
+}
+
+} // namespace brickyard::sysc
