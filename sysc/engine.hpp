@@ -44,10 +44,10 @@ Engine engine_from_string(const std::string& s, const std::string& field);
 class ArrayEngine {
 public:
   virtual ~ArrayEngine() = default;
-  virtual void reset() = 0;                       // synchronous reset, then idle
+  virtual void reset() = 0; // synchronous reset, then idle
   virtual void set_inputs(const ArrayInputs& in) = 0;
-  virtual const ArrayOutputs& outputs() = 0;      // outputs in the current cycle
-  virtual void clock() = 0;                       // rising edge: end of the cycle
+  virtual const ArrayOutputs& outputs() = 0; // outputs in the current cycle
+  virtual void clock() = 0;                  // rising edge: end of the cycle
   int rows() const { return rows_; }
   int cols() const { return cols_; }
   model::Dataflow dataflow() const { return df_; }

@@ -79,42 +79,26 @@ template <int Code> using Bits = std::integral_constant<int, 2 << Code>;
 
 // Calls f(Bits<ap>{}, Bits<wp>{}) for folded codes ap, wp in 0..2.
 template <class F> inline void dispatch(int ap, int wp, F&& f) {
+  // clang-format off
   switch (ap * 3 + wp) {
-  case 0:
-    f(Bits<0>{}, Bits<0>{});
-    break;
-  case 1:
-    f(Bits<0>{}, Bits<1>{});
-    break;
-  case 2:
-    f(Bits<0>{}, Bits<2>{});
-    break;
-  case 3:
-    f(Bits<1>{}, Bits<0>{});
-    break;
-  case 4:
-    f(Bits<1>{}, Bits<1>{});
-    break;
-  case 5:
-    f(Bits<1>{}, Bits<2>{});
-    break;
-  case 6:
-    f(Bits<2>{}, Bits<0>{});
-    break;
-  case 7:
-    f(Bits<2>{}, Bits<1>{});
-    break;
-  default:
-    f(Bits<2>{}, Bits<2>{});
-    break;
+  case 0: f(Bits<0>{}, Bits<0>{}); break;
+  case 1: f(Bits<0>{}, Bits<1>{}); break;
+  case 2: f(Bits<0>{}, Bits<2>{}); break;
+  case 3: f(Bits<1>{}, Bits<0>{}); break;
+  case 4: f(Bits<1>{}, Bits<1>{}); break;
+  case 5: f(Bits<1>{}, Bits<2>{}); break;
+  case 6: f(Bits<2>{}, Bits<0>{}); break;
+  case 7: f(Bits<2>{}, Bits<1>{}); break;
+  default: f(Bits<2>{}, Bits<2>{}); break;
   }
+  // clang-format on
 }
 
 // n words of src into dst, zero beyond src's end (missing port words read as 0).
 inline void copy_words(std::uint32_t* dst, const std::vector<std::uint32_t>& src, int n) {
-  const int m = std::min<int>(n, int(src.size()));
+  const int m = std::max(0, std::min<int>(n, int(src.size())));
   if (m > 0) std::memcpy(dst, src.data(), sizeof(std::uint32_t) * std::size_t(m));
-  if (m < n) std::memset(dst + std::max(m, 0), 0, sizeof(std::uint32_t) * std::size_t(n - m));
+  if (m < n) std::memset(dst + m, 0, sizeof(std::uint32_t) * std::size_t(n - m));
 }
 
 inline int ring_size(int depth) {
@@ -176,12 +160,11 @@ protected:
 class NativeWs final : public NativeEngine {
 public:
   NativeWs(int rows, int cols)
-      : NativeEngine(Dataflow::WS, rows, cols, rows + cols), w_{std::vector<std::uint32_t>(
-                                                                    std::size_t(rows) * cols),
-                                                                std::vector<std::uint32_t>(
-                                                                    std::size_t(rows) * cols)},
-        w_data_(std::size_t(cols)), a_((mask_ + 1) * std::size_t(rows)), v_(mask_ + 1),
-        b_(mask_ + 1), p_((mask_ + 1) * std::size_t(cols)) {}
+      : NativeEngine(Dataflow::WS, rows, cols, rows + cols), w_data_(std::size_t(cols)),
+        a_((mask_ + 1) * std::size_t(rows)), v_(mask_ + 1), b_(mask_ + 1),
+        p_((mask_ + 1) * std::size_t(cols)) {
+    for (auto& bank : w_) bank.assign(std::size_t(rows) * cols, 0);
+  }
 
   void set_inputs(const ArrayInputs& in) override {
     set_scalars(in);
@@ -307,10 +290,10 @@ class NativeRs final : public NativeEngine {
 public:
   NativeRs(int rows, int cols)
       : NativeEngine(Dataflow::RS, rows, cols, rows + 1), nb_(in_a_words(Dataflow::RS, rows, cols)),
-        w_data_(std::size_t(rows)), d_((mask_ + 1) * std::size_t(nb_)),
-        tag_(mask_ + 1), rf_{std::vector<std::uint32_t>(std::size_t(rows) * kRsKmax),
-                             std::vector<std::uint32_t>(std::size_t(rows) * kRsKmax)},
-        acc_(std::size_t(rows) * cols) {}
+        w_data_(std::size_t(rows)), d_((mask_ + 1) * std::size_t(nb_)), tag_(mask_ + 1),
+        acc_(std::size_t(rows) * cols) {
+    for (auto& bank : rf_) bank.assign(std::size_t(rows) * kRsKmax, 0);
+  }
 
   void set_inputs(const ArrayInputs& in) override {
     set_scalars(in);

@@ -4,10 +4,12 @@
 # registry (BRICKYARD_RTL_ENGINE_MODELS(X) expands X(dataflow, rows, cols, class) per
 # shape). make_engine(Engine::Rtl, ...) for a shape not listed here throws SpecError.
 #
-# Shapes: 4x4 and a non-square 3x5 (ROWS 3, COLS 5) per dataflow. WS 16x16 (the engine
-# benchmark and the JAQ Table 2 layer) is opt-in: Verilator emits the fusion unit's logic
-# once per instance, a 90 MB C++ file that alone takes ~72 s to compile, against ~25 s for
-# all six small shapes together (2 cores, no ccache).
+# Shapes: 4x4 and a non-square 3x5 (ROWS 3, COLS 5) per dataflow. Measured on 2 cores
+# with ccache disabled, the six add ~8 s of Verilator runs at configure time and ~68 s of
+# compile CPU (~34 s wall): ~42 s in all. WS 16x16 (the engine benchmark and the JAQ
+# Table 2 layer) is opt-in: Verilator emits the fusion unit's logic once per instance, a
+# 90 MB C++ file that alone compiles for ~72 s (one core), plus ~20-30 s of Verilator at
+# configure time, which would more than double that budget.
 option(BRICKYARD_RTL_ENGINE "Build Verilated pe_array models for the rtl engine" ON)
 option(BRICKYARD_RTL_ENGINE_16X16 "Also build the rtl engine's WS 16x16 model (slow build)" OFF)
 set(BRICKYARD_RTL_ENGINE_SHAPES ws:4:4 ws:3:5 os:4:4 os:3:5 rs:4:4 rs:3:5)

@@ -2,6 +2,8 @@
 // elaboration per process; ctest runs every case in its own process).
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <fstream>
 #include <random>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -227,8 +229,47 @@ TEST_CASE("simulate: a DRAM-bound layer runs at the DRAM bandwidth", "[sim]") {
   // time must match that to within one DRAM latency. The write-back of each output tile
   // (16 x 32 bits = 8 bus cycles) fits in the next load's latency, except the last one.
   const double store_xfer = 16.0 * 32 / 64;
-  const double expected = dram_cycles + double(l.tiles) * 100 + tile_compute + 100 -
-                          double(l.tiles - 1) * store_xfer;
+  const double expected =
+      dram_cycles + double(l.tiles) * 100 + tile_compute + 100 - double(l.tiles - 1) * store_xfer;
   CHECK(double(l.cycles) >= dram_cycles);
   CHECK(std::abs(double(l.cycles) - expected) <= 100);
+}
+
+TEST_CASE("simulate: the watchdog names what the controller waits on", "[sim]") {
+  model::Network net;
+  net.layers.push_back(layer("k=3,s=1,pad=1,ih=6,iw=6,ic=6,oc=5,ab=8,wb=8", "conv"));
+  auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=ws,dram_latency=500");
+  auto tech = model::load_tech("45nm");
+  sysc::SimOptions opt;
+  opt.watchdog_cycles = 200; // less than one DRAM latency: the first load "hangs"
+  try {
+    sysc::simulate(net, a, {model::map_layer(net.layers[0], a, tech).mapping}, tech, opt);
+    FAIL("no watchdog error");
+  } catch (const std::runtime_error& e) {
+    std::string msg = e.what();
+    INFO(msg);
+    CHECK(msg.find("watchdog") != std::string::npos);
+    CHECK(msg.find("controller waits") != std::string::npos);
+    CHECK(msg.find("DRAM") != std::string::npos);
+    CHECK(msg.find("first tile") != std::string::npos);
+  }
+}
+
+TEST_CASE("simulate: --trace writes a VCD of the controller state", "[sim]") {
+  model::Network net;
+  net.layers.push_back(layer("k=3,s=1,pad=1,ih=6,iw=6,ic=6,oc=5,ab=4,wb=4", "conv"));
+  auto a = accel("pe=4x4,abuf=2K,wbuf=2K,obuf=2K,dataflow=os");
+  auto tech = model::load_tech("45nm");
+  std::string path = "test_simulate_trace_" + std::to_string(getpid()) + ".vcd";
+  sysc::SimOptions opt;
+  opt.trace_path = path;
+  auto s = sysc::simulate(net, a, {model::map_layer(net.layers[0], a, tech).mapping}, tech, opt);
+  require_bit_exact(s);
+  std::ifstream in(path);
+  REQUIRE(in.good());
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(text.find("$enddefinitions") != std::string::npos);
+  CHECK(text.find("state") != std::string::npos);
+  CHECK(text.find("tile") != std::string::npos);
+  std::remove(path.c_str());
 }
