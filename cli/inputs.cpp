@@ -11,6 +11,22 @@ using namespace brickyard::model;
 
 namespace brickyard::cli {
 
+boost::program_options::variables_map
+parse_args(const boost::program_options::options_description& desc,
+           const std::vector<std::string>& args) {
+  namespace po = boost::program_options;
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(desc).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    std::string opt;
+    if (auto* pe = dynamic_cast<const po::error_with_option_name*>(&e)) opt = pe->get_option_name();
+    throw SpecError(opt.empty() ? "option" : opt, e.what());
+  }
+  return vm;
+}
+
 model::Network build_network(const std::vector<std::string>& layer_specs,
                              const std::string& net_path) {
   if (layer_specs.empty() == net_path.empty())

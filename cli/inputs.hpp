@@ -3,10 +3,17 @@
 #include <string>
 #include <vector>
 
+#include <boost/program_options.hpp>
+
 #include "model/mapping.hpp"
 #include "model/network.hpp"
 
 namespace brickyard::cli {
+
+// Parses a subcommand's options; Boost errors become SpecError naming the option.
+boost::program_options::variables_map
+parse_args(const boost::program_options::options_description& desc,
+           const std::vector<std::string>& args);
 
 // --layer SPEC... or --net FILE (exactly one of them).
 model::Network build_network(const std::vector<std::string>& layer_specs,

@@ -52,22 +52,11 @@ int run_map_checked(const std::vector<std::string>& args, bool estimate_mode) {
                        "evaluate these mappings instead of searching: a mapping JSON object or "
                        "{\"mappings\": [one per layer]}");
 
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::string opt;
-    if (auto* pe = dynamic_cast<const po::error_with_option_name*>(&e)) opt = pe->get_option_name();
-    throw SpecError(opt.empty() ? "option" : opt, e.what());
-  }
+  po::variables_map vm = parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return kExitOk;
   }
-  if (layer_specs.empty() == net_path.empty())
-    throw SpecError(net_path.empty() ? "layer" : "net",
-                    "give either --layer SPEC... or --net FILE");
   if (accel_spec.empty()) throw SpecError("accel", "missing (--accel SPEC or FILE)");
   if (threads < 0) throw SpecError("threads", "must be >= 0");
 

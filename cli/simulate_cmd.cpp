@@ -46,15 +46,7 @@ int run_simulate(const std::vector<std::string>& args) {
       "watchdog", po::value(&watchdog)->default_value(100'000'000),
       "cycles a wait for DRAM may last before the run is stopped as hung")(
       "json", "print one JSON object instead of a table")("quiet,q", "no progress lines");
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(desc).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    std::string opt;
-    if (auto* pe = dynamic_cast<const po::error_with_option_name*>(&e)) opt = pe->get_option_name();
-    throw SpecError(opt.empty() ? "option" : opt, e.what());
-  }
+  po::variables_map vm = parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return kExitOk;
