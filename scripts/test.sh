@@ -22,5 +22,7 @@ fi
 
 if [[ "${BRICKYARD_SKIP_BENCH:-0}" != 1 ]]; then
   echo "== mapper benchmark (informational)"
-  ./build/bench/bench_mapper 11 || echo "benchmark failed to run (not a test failure)"
+  ./build/bench/bench_mapper 11 || echo "bench_mapper failed to run (not a test failure)"
+  ./build/bench/bench_engine || echo "bench_engine failed to run (not a test failure)"
+  ./build/bench/bench_simulate || echo "bench_simulate failed to run (not a test failure)"
 fi
