@@ -115,7 +115,7 @@ TEST_CASE("simulate: non-square arrays, signed activations, best mappings", "[si
 
 namespace {
 void cross_check(const std::string& df, std::uint32_t seed) {
-  auto net = zoo(false);
+  auto net = zoo(true);
   sysc::SimOptions opt;
   opt.engine = sysc::Engine::Rtl;
   opt.cross_check = true;
@@ -136,15 +136,17 @@ TEST_CASE("simulate: rtl engine equals native, RS 3x5, same cycles every tile", 
   cross_check("rs", 6);
 }
 
-TEST_CASE("simulate: compute cycles equal the RTL formulas the estimator uses", "[sim]") {
-  // Tiles where the closed forms of rtl/README.md are exact: WS passes of P >= max(R, C-1)
-  // pixels, any OS fold, RS passes of S >= R + k - 2 steps.
+namespace {
+// Tiles where the closed forms of rtl/README.md are exact: WS passes of P >= max(R, C-1)
+// pixels, any OS fold, RS passes of S >= R + k - 2 steps.
+void compute_cycles_match(const std::string& df) {
   model::Network net;
   net.layers.push_back(layer("k=3,s=1,pad=1,ih=8,iw=8,ic=12,oc=10,ab=8,wb=8", "c8"));
   net.layers.push_back(layer("k=3,s=1,pad=1,ih=8,iw=8,ic=16,oc=7,ab=4,wb=4", "c4"));
+  net.layers.push_back(layer("k=3,s=2,pad=1,ih=15,iw=16,ic=16,oc=5,ab=2,wb=8", "s2"));
   auto tech = model::load_tech("45nm");
-  auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=ws");
-  std::vector<model::Mapping> maps(2);
+  auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=" + df);
+  std::vector<model::Mapping> maps(net.layers.size());
   for (auto& m : maps) {
     m[Dim::N] = 1;
     m[Dim::OW] = 8;
@@ -154,11 +156,22 @@ TEST_CASE("simulate: compute cycles equal the RTL formulas the estimator uses", 
   }
   auto s = sysc::simulate(net, a, maps, tech);
   require_bit_exact(s);
-  for (std::size_t i = 0; i < 2; ++i) {
+  for (std::size_t i = 0; i < net.layers.size(); ++i) {
     model::Cost c = model::estimate(net.layers[i], a, maps[i], tech);
-    INFO(net.layers[i].name);
+    INFO(df << " " << net.layers[i].name);
     CHECK(s.layers[i].compute_cycles == c.compute_cycles);
   }
+}
+} // namespace
+
+TEST_CASE("simulate: WS compute cycles equal the RTL formulas the estimator uses", "[sim]") {
+  compute_cycles_match("ws");
+}
+TEST_CASE("simulate: OS compute cycles equal the RTL formulas the estimator uses", "[sim]") {
+  compute_cycles_match("os");
+}
+TEST_CASE("simulate: RS compute cycles equal the RTL formulas the estimator uses", "[sim]") {
+  compute_cycles_match("rs");
 }
 
 TEST_CASE("simulate: cycle skipping changes no cycle count", "[sim]") {
