@@ -271,11 +271,18 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double bw = k.dram_bits_per_cycle;
   const double dram_bits = o.act + o.wgt + o.out_write + o.out_read;
   const double first = std::ceil(t.first_load / bw), last = std::ceil(t.last_store / bw);
-  const double steady = std::max(0.0, std::ceil(dram_bits / bw) - first - last);
-  // Double buffering hides steady-state transfers behind compute; the first tile's load
-  // (plus DRAM latency) and the last tile's write-back cannot be hidden.
+  const double steady = std::max(0.0, std::ceil(dram_bits / bw) - (first + last));
+  // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
+  // tile's compute; the first load (plus DRAM latency) and the last write-back cannot be
+  // hidden. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
+  // the DRAM latency (it is requested only when the previous tile starts) and the last
+  // tile's compute follows the last load: docs/estimator.md, "Cycles".
+  double n_tiles = t.groups;
+  for (double n : t.ntiles) n_tiles *= n;
+  const double dram_side =
+      steady + (n_tiles - 1) * a.dram_latency_cycles + t.compute_cycles / n_tiles;
   const double stalls =
-      a.dram_latency_cycles + first + last + std::max(0.0, steady - t.compute_cycles);
+      a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;

@@ -94,9 +94,11 @@ struct Batch {
   std::vector<int> tiling_index;
   std::vector<int> mask;
   std::vector<double> compute, e_fixed, act, wgt, out, first, last, n_oc, n_ic;
+  std::vector<double> tile_lat, base, fl;
   std::vector<std::array<double, 8>> wsub;
   void reserve(std::size_t n) {
-    for (auto* v : {&compute, &e_fixed, &act, &wgt, &out, &first, &last, &n_oc, &n_ic})
+    for (auto* v :
+         {&compute, &e_fixed, &act, &wgt, &out, &first, &last, &n_oc, &n_ic, &tile_lat, &base, &fl})
       v->reserve(n);
     wsub.reserve(n);
     mask.reserve(n);
@@ -181,6 +183,15 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     b.out.push_back(t.out_total);
     b.first.push_back(std::ceil(t.first_load / k.dram_bits_per_cycle));
     b.last.push_back(std::ceil(t.last_store / k.dram_bits_per_cycle));
+    double n_tiles = t.groups;
+    for (double nd : t.ntiles) n_tiles *= nd;
+    // cycles = base + max(0, max(0, ceil(dram/bw) - first - last) + tile_lat), as in
+    // estimate(): base = compute + latency + first + last, tile_lat = the DRAM-bound
+    // extra (N-1) x latency + compute/N, minus compute.
+    b.fl.push_back(b.first.back() + b.last.back());
+    b.tile_lat.push_back((n_tiles - 1) * accel.dram_latency_cycles + t.compute_cycles / n_tiles -
+                         t.compute_cycles);
+    b.base.push_back(t.compute_cycles + accel.dram_latency_cycles + b.fl.back());
     b.n_oc.push_back(t.ntiles[int(Dim::OC)]);
     b.n_ic.push_back(t.ntiles[int(Dim::IC)]);
     double nn = t.ntiles[int(Dim::N)], nw = t.ntiles[int(Dim::OW)], nh = t.ntiles[int(Dim::OH)];
@@ -202,7 +213,7 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   const double ca = k.abuf_w + k.dram, cw = k.wbuf_w + k.dram, cow = k.obuf_r + k.dram,
                cor = k.obuf_w + k.obuf_r + k.dram;
   const double leak_pj_per_cycle = k.leak_w / accel.clock_hz * 1e12;
-  const double bw = k.dram_bits_per_cycle, lat = accel.dram_latency_cycles;
+  const double bw = k.dram_bits_per_cycle;
   const double l_ref = double(layer.macs()) / double(peak_macs_per_cycle(layer, accel));
   const double e_ref = double(layer.macs()) / pf * k.e_fu;
   const Objective obj = opt.objective;
@@ -224,9 +235,8 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
         const double act = b.act[i] * ma, wgt = b.wgt[i] * mw, ow = b.out[i] * mo,
                      orr = b.out[i] * (mo - 1);
         const double dram = act + wgt + ow + orr;
-        const double steady = std::max(0.0, std::ceil(dram / bw) - b.first[i] - b.last[i]);
-        const double cycles =
-            b.compute[i] + lat + b.first[i] + b.last[i] + std::max(0.0, steady - b.compute[i]);
+        const double steady = std::max(0.0, std::ceil(dram / bw) - b.fl[i]);
+        const double cycles = b.base[i] + std::max(0.0, steady + b.tile_lat[i]);
         const double energy =
             b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor + leak_pj_per_cycle * cycles;
         const Score s = score(cycles, energy);
