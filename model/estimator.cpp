@@ -271,7 +271,9 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double bw = k.dram_bits_per_cycle;
   const double dram_bits = o.act + o.wgt + o.out_write + o.out_read;
   const double first = std::ceil(t.first_load / bw), last = std::ceil(t.last_store / bw);
-  const double steady = std::max(0.0, std::ceil(dram_bits / bw) - (first + last));
+  // Same arithmetic as the mapper's batch path (multiply by the inverse bandwidth).
+  const double inv_bw = 1.0 / k.dram_bits_per_cycle;
+  const double steady = std::max(0.0, std::ceil(dram_bits * inv_bw) - (first + last));
   // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
   // tile's compute; the first load (plus DRAM latency) and the last write-back cannot be
   // hidden. When the DRAM is the bottleneck each of the other N-1 tile loads also pays

@@ -147,6 +147,13 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
       opts[int(d)].push_back(detail::dim_tiling(layer, d, t, accel.padded_partial_tiles));
 
   static const auto kOrders = all_orders();
+  // The refetch rule of every (loop order, set of non-trivial loops), tabulated once.
+  static const auto kRules = [] {
+    std::vector<std::array<OrderMaskRule, 32>> t(kOrders.size());
+    for (std::size_t o = 0; o < kOrders.size(); ++o)
+      for (int m = 0; m < 32; ++m) t[o][m] = rule_for(kOrders[o], m);
+    return t;
+  }();
   std::size_t n_tilings = 1;
   for (const auto& o : opts) n_tilings *= o.size();
   res.evaluated = std::int64_t(n_tilings * kOrders.size());
@@ -213,7 +220,7 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   const double ca = k.abuf_w + k.dram, cw = k.wbuf_w + k.dram, cow = k.obuf_r + k.dram,
                cor = k.obuf_w + k.obuf_r + k.dram;
   const double leak_pj_per_cycle = k.leak_w / accel.clock_hz * 1e12;
-  const double bw = k.dram_bits_per_cycle;
+  const double inv_bw = 1.0 / k.dram_bits_per_cycle; // as in estimate()
   const double l_ref = double(layer.macs()) / double(peak_macs_per_cycle(layer, accel));
   const double e_ref = double(layer.macs()) / pf * k.e_fu;
   const Objective obj = opt.objective;
@@ -223,10 +230,9 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   Score best;
   std::size_t best_i = 0, best_o = 0;
   auto sweep = [&](auto score) {
-    std::array<OrderMaskRule, 32> rules;
     const std::size_t n = b.size();
     for (std::size_t o = 0; o < kOrders.size(); ++o) {
-      for (int m = 0; m < 32; ++m) rules[m] = rule_for(kOrders[o], m);
+      const auto& rules = kRules[o];
       for (std::size_t i = 0; i < n; ++i) {
         const OrderMaskRule& r = rules[b.mask[i]];
         const double ma = r.act_oc ? b.n_oc[i] : 1.0;
@@ -235,7 +241,7 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
         const double act = b.act[i] * ma, wgt = b.wgt[i] * mw, ow = b.out[i] * mo,
                      orr = b.out[i] * (mo - 1);
         const double dram = act + wgt + ow + orr;
-        const double steady = std::max(0.0, std::ceil(dram / bw) - b.fl[i]);
+        const double steady = std::max(0.0, std::ceil(dram * inv_bw) - b.fl[i]);
         const double cycles = b.base[i] + std::max(0.0, steady + b.tile_lat[i]);
         const double energy =
             b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor + leak_pj_per_cycle * cycles;
