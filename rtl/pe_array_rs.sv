@@ -13,7 +13,7 @@
 // the input of PE(i-s, j+1) (same input row j*s+i), s cycles later; the entry PEs (i < s,
 // or j == COLS-1) read bus j*s+i, delayed i cycles.
 //
-// Timing (rtl/rs_timing.md): out_valid is high in cycle t + ROWS for a pixel whose last
+// Timing (rtl/README.md): out_valid is high in cycle t + ROWS for a pixel whose last
 // step entered in cycle t; weight bank b may be written in any cycle c >= T + ROWS - 1,
 // T being the entry cycle of the last step that uses bank b.
 module pe_array_rs #(

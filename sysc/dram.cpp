@@ -26,6 +26,18 @@ std::string describe(const char* who, tlm::tlm_command cmd, std::uint64_t addr, 
   return s.str();
 }
 
+// Command, address, data and length (streaming width = length) of one transaction.
+void fill_payload(tlm::tlm_generic_payload& gp, const char* who, tlm::tlm_command cmd,
+                  std::uint64_t addr, std::size_t bytes, unsigned char* data, const char* limit) {
+  if (bytes > std::numeric_limits<unsigned int>::max())
+    throw std::length_error(describe(who, cmd, addr, bytes) + ": larger than " + limit);
+  gp.set_command(cmd);
+  gp.set_address(addr);
+  gp.set_data_ptr(data);
+  gp.set_data_length(static_cast<unsigned int>(bytes));
+  gp.set_streaming_width(static_cast<unsigned int>(bytes));
+}
+
 } // namespace
 
 void validate(const DramOptions& o) {
@@ -132,14 +144,8 @@ DramPort::DramPort(sc_core::sc_module_name name) : sc_core::sc_module(name), soc
 
 sc_core::sc_time DramPort::transport(tlm::tlm_command cmd, std::uint64_t addr, std::size_t bytes,
                                      unsigned char* data) {
-  if (bytes > std::numeric_limits<unsigned int>::max())
-    throw std::length_error(describe(name(), cmd, addr, bytes) + ": larger than one burst");
   tlm::tlm_generic_payload gp;
-  gp.set_command(cmd);
-  gp.set_address(addr);
-  gp.set_data_ptr(data);
-  gp.set_data_length(static_cast<unsigned int>(bytes));
-  gp.set_streaming_width(static_cast<unsigned int>(bytes));
+  fill_payload(gp, name(), cmd, addr, bytes, data, "one burst");
   gp.set_byte_enable_ptr(nullptr);
   gp.set_dmi_allowed(false);
   gp.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
@@ -180,14 +186,8 @@ void DramPort::drain() {
 
 void DramPort::transport_dbg(tlm::tlm_command cmd, std::uint64_t addr, std::size_t bytes,
                              unsigned char* data) {
-  if (bytes > std::numeric_limits<unsigned int>::max())
-    throw std::length_error(describe(name(), cmd, addr, bytes) + ": larger than one transaction");
   tlm::tlm_generic_payload gp;
-  gp.set_command(cmd);
-  gp.set_address(addr);
-  gp.set_data_ptr(data);
-  gp.set_data_length(static_cast<unsigned int>(bytes));
-  gp.set_streaming_width(static_cast<unsigned int>(bytes));
+  fill_payload(gp, name(), cmd, addr, bytes, data, "one transaction");
   const unsigned int n = socket->transport_dbg(gp);
   if (n != bytes)
     throw DramError(describe(name(), cmd, addr, bytes) + " (debug): only " + std::to_string(n) +

@@ -168,11 +168,29 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   auto wgt_bits = [&](const Tile& t) { return std::uint64_t(t.oc) * t.ic * l.k * l.k * l.w_bits; };
   auto out_bits = [&](const Tile& t) { return std::uint64_t(t.n) * t.oh * t.ow * t.oc * ps; };
   std::map<Key, bool> out_written; // output tiles holding partial sums in DRAM
+  // Element (o, n, y, x) of output tile t in the layer's [n][oc][oh][ow] result.
+  auto result_at = [&](const Tile& t, int o, int n, int y, int x) -> std::int32_t& {
+    int og = t.group * l.ocg() + t.oc0 + o;
+    return result[((std::size_t(t.n0 + n) * l.oc + og) * oh + t.oh0 + y) * ow + t.ow0 + x];
+  };
+  // Copies an output tile from (to_tile) or to the layer result.
+  auto copy_out = [&](OutTile& t, bool to_tile) {
+    const Tile& c = t.tile;
+    for (int o = 0; o < c.oc; ++o)
+      for (int n = 0; n < c.n; ++n)
+        for (int y = 0; y < c.oh; ++y)
+          for (int x = 0; x < c.ow; ++x) {
+            std::int32_t& r = result_at(c, o, n, y, x);
+            if (to_tile)
+              t.at(o, n, y, x) = r;
+            else
+              r = t.at(o, n, y, x);
+          }
+  };
 
   std::uint64_t act_dram = 0, wgt_dram = 0, out_wr = 0, out_rd = 0;
+  // One burst per DRAM window of the tile's bytes; returns when the last completes.
   auto issue = [&](bool write, int region, std::uint64_t bits) {
-    std::size_t bytes = std::size_t((bits + 7) / 8);
-    if (bytes > kRegion) bytes = kRegion; // timing of larger tiles is split below
     if (scratch_.size() < kRegion) scratch_.resize(kRegion);
     sc_time done = sc_core::sc_time_stamp();
     std::uint64_t left = (bits + 7) / 8;
@@ -182,7 +200,6 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
                    : port.issue_read(std::uint64_t(region) * kRegion, b, scratch_.data());
       left -= b;
     }
-    (void)bytes;
     return done;
   };
   // Loads a tile needs that the previous tile did not leave in the buffers.
@@ -210,7 +227,7 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   TileActivity sum;
   std::int64_t compute = 0;
   OutTile out;
-  Tile cur = tile_of(0);
+  Tile cur = tile_of(0), prev = cur;
   wait_until(issue_loads(cur, nullptr), "the first tile's operands");
   sc_time store_done = sc_core::sc_time_stamp();
   CycleHook hook;
@@ -221,18 +238,10 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
     Tile next = i + 1 < total ? tile_of(i + 1) : cur;
     // Double buffering: the next tile's operands load while this one computes.
     sc_time next_ready = i + 1 < total ? issue_loads(next, &cur) : sc_core::sc_time_stamp();
-    if (i == 0 || out_key(cur) != out_key(tile_of(i - 1))) {
+    if (i == 0 || out_key(cur) != out_key(prev)) {
       out.reset(cur);
       if (out_written.count(out_key(cur))) { // partial sums back from DRAM
-        for (int o = 0; o < cur.oc; ++o)
-          for (int n = 0; n < cur.n; ++n)
-            for (int y = 0; y < cur.oh; ++y)
-              for (int x = 0; x < cur.ow; ++x) {
-                int og = cur.group * l.ocg() + cur.oc0 + o;
-                out.at(o, n, y, x) =
-                    result[((std::size_t(cur.n0 + n) * l.oc + og) * oh + cur.oh0 + y) * ow +
-                           cur.ow0 + x];
-              }
+        copy_out(out, true);
         std::fill(out.written.begin(), out.written.end(), 1);
       }
     }
@@ -258,19 +267,13 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
     if (i + 1 == total || out_key(next) != out_key(cur)) {
       // The output tile moves to the drain half once the previous write-back is done.
       wait_until(store_done, "the previous output tile's write-back");
-      for (int o = 0; o < cur.oc; ++o)
-        for (int n = 0; n < cur.n; ++n)
-          for (int y = 0; y < cur.oh; ++y)
-            for (int x = 0; x < cur.ow; ++x) {
-              int og = cur.group * l.ocg() + cur.oc0 + o;
-              result[((std::size_t(cur.n0 + n) * l.oc + og) * oh + cur.oh0 + y) * ow + cur.ow0 +
-                     x] = out.at(o, n, y, x);
-            }
+      copy_out(out, false);
       out_written[out_key(cur)] = true;
       out_wr += out_bits(cur);
       store_done = issue(true, 2, out_bits(cur));
     }
     if (i + 1 < total) wait_until(next_ready, "the next tile's operands");
+    prev = cur;
     cur = next;
     if (opt_.progress && total >= 10 && i + 1 >= next_report) {
       opt_.progress(st.name + ": " + std::to_string((i + 1) * 100 / total) + "% of " +

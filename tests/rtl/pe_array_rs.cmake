@@ -1,6 +1,6 @@
 # Row-stationary array (rtl/pe_array_rs.sv): one verilated model per shape (a wide and a
 # tall array), each with its self-checking testbench (every output bit-exact and on the
-# cycle rtl/rs_timing.md predicts), a stand-alone Verilator lint per shape and a Yosys
+# cycle rtl/README.md predicts), a stand-alone Verilator lint per shape and a Yosys
 # generic synthesis run. Included from tests/rtl/CMakeLists.txt.
 set(_rs_shapes 3:4:5 5:3:7)  # ROWS:COLS:KMAX
 find_program(BRICKYARD_VERILATOR_LINT NAMES verilator HINTS ${VERILATOR_ROOT}/bin)

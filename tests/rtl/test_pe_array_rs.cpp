@@ -4,7 +4,7 @@
 // input element and weight is a packed word of pf channels) into passes of the array
 // (output channel o, channel group g, kernel row group rg of ROWS rows, output row tile
 // y0 of COLS rows), loads each pass's weights into alternating banks as early as the rule
-// of rtl/rs_timing.md allows, streams the steps back to back and compares
+// of rtl/README.md (RS) allows, streams the steps back to back and compares
 //   - every output of every pass bit-exactly with that pass's partial sums (first mismatch
 //     reported with pass, array column / output row, pixel),
 //   - the out_valid cycle of every pixel with (last step's cycle) + L, L = ROWS,
@@ -30,6 +30,10 @@
 #include <string>
 #include <vector>
 
+#include "fu_ref.hpp"
+
+using namespace brickyard::rtl_test;
+
 namespace {
 
 constexpr int R = ARRAY_ROWS;
@@ -45,17 +49,6 @@ const std::string kShape =
   std::exit(1);
 }
 
-// ---- Private integer reference of the fusion unit's packed operands ----
-int lanes(int a_bits, int w_bits) {
-  return (8 / a_bits) * (8 / w_bits);
-}
-
-std::int64_t decode(std::uint32_t word, int k, int bits, bool is_signed) {
-  std::uint32_t v = (word >> (k * bits)) & ((1u << bits) - 1);
-  if (is_signed && (v >> (bits - 1))) return std::int64_t(v) - (std::int64_t(1) << bits);
-  return v;
-}
-
 struct Prec {
   int a, w; // bits: 2, 4 or 8
   bool as, ws;
@@ -65,23 +58,8 @@ struct Prec {
   }
 };
 
-int prec_code(int bits) {
-  return bits == 2 ? 0 : bits == 4 ? 1 : 2;
-}
-
 std::int64_t fu_dot(std::uint32_t a, std::uint32_t w, const Prec& p) {
-  std::int64_t s = 0;
-  for (int k = 0; k < p.pf(); ++k) s += decode(a, k, p.a, p.as) * decode(w, k, p.w, p.ws);
-  return s;
-}
-
-// pf random values of `bits` bits, random garbage above them (the hardware ignores it).
-std::uint32_t random_word(std::mt19937& g, int bits, int count) {
-  std::uint32_t w = std::uint32_t(g());
-  int used = bits * count;
-  w = used < 32 ? w & ~((1u << used) - 1) : 0u;
-  for (int k = 0; k < count; ++k) w |= (std::uint32_t(g()) & ((1u << bits) - 1)) << (k * bits);
-  return w;
+  return brickyard::rtl_test::fu_dot(a, w, p.a, p.w, p.as, p.ws);
 }
 
 // ---- A convolution on packed words: X[g][y][x], Wt[o][g][kh][kw], zero padding ----
@@ -118,8 +96,8 @@ Conv make_conv(std::string name, int cg, int oc, int ih, int iw, int k, int s, i
   if (k < 1 || k > KM || c.oh() < 1 || c.ow() < 1) fail("bad test case " + c.name);
   c.x.resize(std::size_t(cg) * ih * iw);
   c.w.resize(std::size_t(oc) * cg * c.kh * k);
-  for (auto& v : c.x) v = random_word(rng, p.a, p.pf());
-  for (auto& v : c.w) v = random_word(rng, p.w, p.pf());
+  for (auto& v : c.x) v = random_word(rng, p.a, p.pf(), true);
+  for (auto& v : c.w) v = random_word(rng, p.w, p.pf(), true);
   return c;
 }
 
