@@ -1,6 +1,7 @@
 // `brickyard simulate`: cycle-accurate simulation of layers on the accelerator.
 #include <boost/program_options.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iomanip>
@@ -117,6 +118,17 @@ int run_simulate(const std::vector<std::string>& args) {
   std::int64_t wrong = 0;
   for (const auto& l : s.layers) wrong += l.mismatches;
   if (vm.count("json")) {
+    // Word accesses of one SRAM: totals and the busiest bank (bank balance).
+    auto sram = [](const sysc::BankCounts& b) {
+      std::int64_t r = 0, w = 0, rmax = 0, wmax = 0;
+      for (auto x : b.reads) r += x, rmax = std::max(rmax, x);
+      for (auto x : b.writes) w += x, wmax = std::max(wmax, x);
+      return json{{"banks", b.banks},
+                  {"reads", r},
+                  {"writes", w},
+                  {"max_bank_reads", rmax},
+                  {"max_bank_writes", wmax}};
+    };
     json layers = json::array();
     for (std::size_t i = 0; i < s.layers.size(); ++i) {
       const auto& l = s.layers[i];
@@ -132,6 +144,10 @@ int run_simulate(const std::vector<std::string>& args) {
                         {"tiles", l.tiles},
                         {"outputs", l.outputs},
                         {"mismatches", l.mismatches},
+                        {"sram_word_accesses",
+                         {{"abuf", sram(l.abuf_banks)},
+                          {"wbuf", sram(l.wbuf_banks)},
+                          {"obuf", sram(l.obuf_banks)}}},
                         {"estimate", {{"cycles", est[i].cycles}, {"energy_j", est[i].energy_j}}}});
     }
     json out = {{"layers", layers},

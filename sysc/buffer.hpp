@@ -10,6 +10,11 @@
 // which half the compute side uses and which one DRAM fills.
 // Banking as in BitFusion's simulator (make_buffers): abuf one bank per PE row, wbuf one
 // per PE, obuf one per PE column.
+//
+// Sub-word operands are stored bit-packed, as the estimator's capacity check assumes: a
+// half is also a bit string (word i holds bits [32i, 32i + 32), LSB first), and
+// read_bits/write_bits count one access per word they touch. The DMA side moves bytes
+// (little-endian words), one counted access per word.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -50,6 +55,13 @@ public:
   void write(Half half, std::int64_t word, std::uint32_t value);
   // Uncounted read (scoreboards, dumps).
   std::uint32_t peek(Half half, std::int64_t word) const;
+
+  // nbits (1..32) bits starting at bit `bit` of a half; one access per word touched.
+  std::uint32_t read_bits(Half half, std::int64_t bit, int nbits);
+  void write_bits(Half half, std::int64_t bit, int nbits, std::uint32_t value);
+  // Bytes [0, n) of a half from / to DRAM, one access per word touched.
+  void load_bytes(Half half, const std::uint8_t* src, std::size_t n);
+  void store_bytes(Half half, std::uint8_t* dst, std::size_t n);
 
   const std::vector<std::int64_t>& bank_reads() const { return bank_reads_; }
   const std::vector<std::int64_t>& bank_writes() const { return bank_writes_; }

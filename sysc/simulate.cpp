@@ -5,6 +5,7 @@
 #include <cmath>
 #include <exception>
 #include <map>
+#include <memory>
 #include <sstream>
 #include <tuple>
 
@@ -13,6 +14,7 @@
 #include "model/error.hpp"
 #include "model/estimator.hpp"
 #include "model/estimator_detail.hpp"
+#include "sysc/buffer.hpp"
 #include "sysc/dram.hpp"
 #include "sysc/layer_data.hpp"
 #include "sysc/tile_compute.hpp"
@@ -29,20 +31,73 @@ struct Job {
   model::Mapping mapping;
 };
 
-// Input rows (or columns) a tile of `t` outputs starting at `o0` reads, clipped to the
-// image: padding is generated on chip, not fetched (as the estimator counts it).
-int in_span(int o0, int t, int stride, int k, int pad, int in) {
-  int lo = o0 * stride - pad, hi = (o0 + t - 1) * stride - pad + k - 1;
-  return std::max(0, std::min(hi, in - 1) - std::max(lo, 0) + 1);
+// Tiles per mapping dimension (per group).
+std::array<int, model::kNumDims> tile_counts(const model::Layer& l, const model::Mapping& m) {
+  const auto ext = model::extents(l);
+  std::array<int, model::kNumDims> nt{};
+  for (int d = 0; d < model::kNumDims; ++d) nt[d] = (ext[d] + m.tile[d] - 1) / m.tile[d];
+  return nt;
 }
+
+// The layer's image in DRAM, laid out by the host before the layer runs (BitFusion's
+// compiler does the same): every distinct activation, weight and output tile has its own
+// slot, in the tile layout of tile_compute.hpp, so each DMA is one contiguous burst.
+// Activation tiles that overlap (kernel halos) are stored once per tile.
+struct DramImage {
+  std::array<int, model::kNumDims> nt{};
+  int groups = 1;
+  std::uint64_t act_slot = 0, wgt_slot = 0, out_slot = 0; // bytes, for a full tile
+  std::uint64_t act_base = 0, wgt_base = 0, out_base = 0, size = 0;
+
+  DramImage(const model::Layer& l, const model::Mapping& m, int psum_bits)
+      : nt(tile_counts(l, m)), groups(l.groups) {
+    auto t = [&](Dim d) { return std::uint64_t(m.tile[int(d)]); };
+    auto in_tile = [&](Dim d) { return (t(d) - 1) * std::uint64_t(l.stride) + std::uint64_t(l.k); };
+    act_slot = (t(Dim::N) * t(Dim::IC) * in_tile(Dim::OH) * in_tile(Dim::OW) * l.a_bits + 7) / 8;
+    wgt_slot = (t(Dim::OC) * t(Dim::IC) * l.k * l.k * l.w_bits + 7) / 8;
+    out_slot = (t(Dim::N) * t(Dim::OH) * t(Dim::OW) * t(Dim::OC) * psum_bits + 7) / 8;
+    auto slots = [&](std::initializer_list<Dim> ds) {
+      std::uint64_t n = std::uint64_t(groups);
+      for (Dim d : ds) n *= std::uint64_t(nt[int(d)]);
+      return n;
+    };
+    auto align = [](std::uint64_t x) { return (x + 63) / 64 * 64; };
+    wgt_base = align(slots({Dim::N, Dim::OW, Dim::OH, Dim::IC}) * act_slot);
+    out_base = wgt_base + align(slots({Dim::IC, Dim::OC}) * wgt_slot);
+    size = std::max<std::uint64_t>(
+        64, out_base + align(slots({Dim::N, Dim::OW, Dim::OH, Dim::OC}) * out_slot));
+  }
+  std::uint64_t act_addr(const Tile& t, const model::Mapping& m) const {
+    std::uint64_t i = std::uint64_t(t.group);
+    i = i * nt[int(Dim::N)] + t.n0 / m.tile[int(Dim::N)];
+    i = i * nt[int(Dim::OW)] + t.ow0 / m.tile[int(Dim::OW)];
+    i = i * nt[int(Dim::OH)] + t.oh0 / m.tile[int(Dim::OH)];
+    i = i * nt[int(Dim::IC)] + t.ic0 / m.tile[int(Dim::IC)];
+    return act_base + i * act_slot;
+  }
+  std::uint64_t wgt_addr(const Tile& t, const model::Mapping& m) const {
+    std::uint64_t i = std::uint64_t(t.group);
+    i = i * nt[int(Dim::IC)] + t.ic0 / m.tile[int(Dim::IC)];
+    i = i * nt[int(Dim::OC)] + t.oc0 / m.tile[int(Dim::OC)];
+    return wgt_base + i * wgt_slot;
+  }
+  std::uint64_t out_addr(const Tile& t, const model::Mapping& m) const {
+    std::uint64_t i = std::uint64_t(t.group);
+    i = i * nt[int(Dim::N)] + t.n0 / m.tile[int(Dim::N)];
+    i = i * nt[int(Dim::OW)] + t.ow0 / m.tile[int(Dim::OW)];
+    i = i * nt[int(Dim::OH)] + t.oh0 / m.tile[int(Dim::OH)];
+    i = i * nt[int(Dim::OC)] + t.oc0 / m.tile[int(Dim::OC)];
+    return out_base + i * out_slot;
+  }
+};
 
 class AcceleratorTop : public sc_core::sc_module {
 public:
   SC_HAS_PROCESS(AcceleratorTop);
   AcceleratorTop(sc_core::sc_module_name name, const model::Accelerator& a, const model::Tech& t,
                  std::vector<Job> jobs, const SimOptions& o)
-      : sc_module(name), dram("dram", dram_options(a, kRegion * 3)), port("dma"), accel_(a),
-        tech_(t), jobs_(std::move(jobs)), opt_(o), sig_layer("layer"), sig_tile("tile"),
+      : sc_module(name), dram("dram", dram_options(a, image_bytes(jobs, t.psum_bits))), port("dma"),
+        accel_(a), tech_(t), jobs_(std::move(jobs)), opt_(o), sig_layer("layer"), sig_tile("tile"),
         sig_state("state") {
     port.socket.bind(dram.socket);
     period_ = dram.options().clock_period;
@@ -66,7 +121,12 @@ public:
   std::exception_ptr error;
 
 private:
-  static constexpr std::uint64_t kRegion = std::uint64_t(1) << 22; // per-operand DRAM window
+  // DRAM large enough for the image of every layer (one layer at a time).
+  static std::uint64_t image_bytes(const std::vector<Job>& jobs, int psum_bits) {
+    std::uint64_t size = 64;
+    for (const Job& j : jobs) size = std::max(size, DramImage(j.layer, j.mapping, psum_bits).size);
+    return size;
+  }
 
   void run() {
     try {
@@ -112,7 +172,7 @@ private:
   sc_time period_;
   std::unique_ptr<ArrayEngine> engine_, other_;
   model::detail::AccelConstants k_;
-  std::vector<std::uint8_t> scratch_;
+  std::vector<std::uint8_t> scratch_, drain_;
   sc_core::sc_signal<int> sig_layer, sig_tile, sig_state;
 };
 
@@ -123,16 +183,14 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   st.name = l.name.empty() ? "layer" + std::to_string(index) : l.name;
   LayerData data =
       LayerData::random(l, opt_.seed + std::uint32_t(index), opt_.a_signed, opt_.w_signed);
+  const LayerFormat fmt{l, opt_.a_signed, opt_.w_signed, tech_.psum_bits};
   const auto ext = model::extents(l);
-  std::array<int, model::kNumDims> nt{};
+  const DramImage img(l, m, tech_.psum_bits);
+  const auto& nt = img.nt;
   std::int64_t per_group = 1;
-  for (int d = 0; d < model::kNumDims; ++d) {
-    nt[d] = (ext[d] + m.tile[d] - 1) / m.tile[d];
-    per_group *= nt[d];
-  }
+  for (int d = 0; d < model::kNumDims; ++d) per_group *= nt[d];
   const std::int64_t total = per_group * l.groups;
-  const int oh = l.oh(), ow = l.ow(), ps = tech_.psum_bits;
-  std::vector<std::int32_t> result(std::size_t(l.n) * l.oc * oh * ow, 0);
+  const int ps = tech_.psum_bits;
 
   // Iteration i -> tile, walking the loops in mapping order (outermost first).
   auto tile_of = [&](std::int64_t i) {
@@ -161,63 +219,53 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   auto act_key = [](const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, t.ic0, -1}; };
   auto wgt_key = [](const Tile& t) { return Key{t.group, -1, -1, -1, t.ic0, t.oc0}; };
   auto out_key = [](const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, -1, t.oc0}; };
-  auto act_bits = [&](const Tile& t) {
-    return std::uint64_t(t.n) * t.ic * l.a_bits * in_span(t.oh0, t.oh, l.stride, l.k, l.pad, l.ih) *
-           in_span(t.ow0, t.ow, l.stride, l.k, l.pad, l.iw);
-  };
-  auto wgt_bits = [&](const Tile& t) { return std::uint64_t(t.oc) * t.ic * l.k * l.k * l.w_bits; };
-  auto out_bits = [&](const Tile& t) { return std::uint64_t(t.n) * t.oh * t.ow * t.oc * ps; };
   std::map<Key, bool> out_written; // output tiles holding partial sums in DRAM
-  // Element (o, n, y, x) of output tile t in the layer's [n][oc][oh][ow] result.
-  auto result_at = [&](const Tile& t, int o, int n, int y, int x) -> std::int32_t& {
-    int og = t.group * l.ocg() + t.oc0 + o;
-    return result[((std::size_t(t.n0 + n) * l.oc + og) * oh + t.oh0 + y) * ow + t.ow0 + x];
-  };
-  // Copies an output tile from (to_tile) or to the layer result.
-  auto copy_out = [&](OutTile& t, bool to_tile) {
-    const Tile& c = t.tile;
-    for (int o = 0; o < c.oc; ++o)
-      for (int n = 0; n < c.n; ++n)
-        for (int y = 0; y < c.oh; ++y)
-          for (int x = 0; x < c.ow; ++x) {
-            std::int32_t& r = result_at(c, o, n, y, x);
-            if (to_tile)
-              t.at(o, n, y, x) = r;
-            else
-              r = t.at(o, n, y, x);
-          }
-  };
 
-  std::uint64_t act_dram = 0, wgt_dram = 0, out_wr = 0, out_rd = 0;
-  // One burst per DRAM window of the tile's bytes; returns when the last completes.
-  auto issue = [&](bool write, int region, std::uint64_t bits) {
-    if (scratch_.size() < kRegion) scratch_.resize(kRegion);
-    sc_time done = sc_core::sc_time_stamp();
-    std::uint64_t left = (bits + 7) / 8;
-    while (left > 0) { // one burst per DRAM window
-      std::size_t b = std::size_t(std::min<std::uint64_t>(left, kRegion));
-      done = write ? port.issue_write(std::uint64_t(region) * kRegion, scratch_.data(), b)
-                   : port.issue_read(std::uint64_t(region) * kRegion, b, scratch_.data());
-      left -= b;
+  // The host puts the layer's operands into DRAM (untimed), one slot per distinct tile.
+  for (std::int64_t i = 0; i < total; ++i) {
+    Tile t = tile_of(i);
+    if (t.oc0 == 0) {
+      pack_act_tile(data, t, scratch_);
+      port.debug_write(img.act_addr(t, m), scratch_.data(), scratch_.size());
     }
+    if (t.n0 == 0 && t.ow0 == 0 && t.oh0 == 0) {
+      pack_wgt_tile(data, t, scratch_);
+      port.debug_write(img.wgt_addr(t, m), scratch_.data(), scratch_.size());
+    }
+  }
+
+  // Banked ping-pong SRAMs: DMA fills one half while the array works on the other.
+  Buffers buf = make_buffers(accel_);
+  std::uint64_t act_dram = 0, wgt_dram = 0, out_wr = 0, out_rd = 0;
+  // A tile burst from DRAM into the fill half of `b`.
+  auto load = [&](Buffer& b, std::uint64_t addr, std::uint64_t bits) {
+    std::size_t bytes = bytes_of(bits);
+    scratch_.resize(bytes);
+    sc_time done = port.issue_read(addr, bytes, scratch_.data());
+    b.load_bytes(b.fill_half(), scratch_.data(), bytes);
     return done;
   };
-  // Loads a tile needs that the previous tile did not leave in the buffers.
+  // Loads a tile needs that the previous tile did not leave in the buffers; they land in
+  // the fill halves, which become compute halves at the tile boundary (swap_for).
   auto issue_loads = [&](const Tile& t, const Tile* prev) {
     sc_time ready = sc_core::sc_time_stamp();
     if (!prev || act_key(t) != act_key(*prev)) {
-      act_dram += act_bits(t);
-      ready = std::max(ready, issue(false, 0, act_bits(t)));
+      act_dram += act_tile_bits(l, t);
+      ready = std::max(ready, load(buf.abuf, img.act_addr(t, m), act_tile_bits(l, t)));
     }
     if (!prev || wgt_key(t) != wgt_key(*prev)) {
-      wgt_dram += wgt_bits(t);
-      ready = std::max(ready, issue(false, 1, wgt_bits(t)));
+      wgt_dram += wgt_tile_bits(l, t);
+      ready = std::max(ready, load(buf.wbuf, img.wgt_addr(t, m), wgt_tile_bits(l, t)));
     }
     if ((!prev || out_key(t) != out_key(*prev)) && out_written.count(out_key(t))) {
-      out_rd += out_bits(t);
-      ready = std::max(ready, issue(false, 2, out_bits(t)));
+      out_rd += out_tile_bits(t, ps);
+      ready = std::max(ready, load(buf.obuf, img.out_addr(t, m), out_tile_bits(t, ps)));
     }
     return ready;
+  };
+  auto swap_for = [&](const Tile& t, const Tile* prev) {
+    if (!prev || act_key(t) != act_key(*prev)) buf.abuf.swap();
+    if (!prev || wgt_key(t) != wgt_key(*prev)) buf.wbuf.swap();
   };
 
   engine_->reset();
@@ -227,34 +275,36 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   TileActivity sum;
   std::int64_t compute = 0;
   OutTile out;
-  Tile cur = tile_of(0), prev = cur;
+  Tile cur = tile_of(0);
   wait_until(issue_loads(cur, nullptr), "the first tile's operands");
+  swap_for(cur, nullptr);
+  out.reset(cur, ps, false);
   sc_time store_done = sc_core::sc_time_stamp();
   CycleHook hook;
   if (!opt_.skip_idle) hook = CycleHook{&AcceleratorTop::tick, this};
   std::int64_t next_report = total / 10;
   for (std::int64_t i = 0; i < total; ++i) {
     sig_tile.write(int(i));
-    Tile next = i + 1 < total ? tile_of(i + 1) : cur;
+    const bool last = i + 1 == total;
+    Tile next = last ? cur : tile_of(i + 1);
     // Double buffering: the next tile's operands load while this one computes.
-    sc_time next_ready = i + 1 < total ? issue_loads(next, &cur) : sc_core::sc_time_stamp();
-    if (i == 0 || out_key(cur) != out_key(prev)) {
-      out.reset(cur);
-      if (out_written.count(out_key(cur))) { // partial sums back from DRAM
-        copy_out(out, true);
-        std::fill(out.written.begin(), out.written.end(), 1);
-      }
-    }
+    sc_time next_ready = last ? sc_core::sc_time_stamp() : issue_loads(next, &cur);
     sig_state.write(1);
-    OutTile before = out;
-    TileActivity a = compute_tile(*engine_, data, cur, out, ps, hook);
+    std::unique_ptr<Buffers> before;
+    OutTile out_before = out;
+    if (other_) before = std::make_unique<Buffers>(buf);
+    TileActivity a = compute_tile(*engine_, fmt, cur, buf, out, hook);
     if (other_) {
-      TileActivity b = compute_tile(*other_, data, cur, before, ps);
-      if (b.cycles != a.cycles || before.acc != out.acc)
+      TileActivity b = compute_tile(*other_, fmt, cur, *before, out_before);
+      bool same = true;
+      const Half h = buf.obuf.compute_half();
+      for (std::int64_t w = 0; w * 32 < std::int64_t(out_tile_bits(cur, ps)); ++w)
+        same = same && buf.obuf.peek(h, w) == before->obuf.peek(h, w);
+      if (b.cycles != a.cycles || !same)
         throw std::runtime_error("engines disagree on " + st.name + " tile " + std::to_string(i) +
                                  ": " + std::to_string(a.cycles) + " vs " +
                                  std::to_string(b.cycles) + " cycles" +
-                                 (before.acc != out.acc ? ", different outputs" : ""));
+                                 (same ? "" : ", different outputs"));
       ++st.cross_checked_tiles;
     }
     if (opt_.skip_idle) sc_core::wait(double(a.cycles) * period_);
@@ -264,16 +314,24 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
     sum.obuf_read_bits += a.obuf_read_bits;
     sum.obuf_write_bits += a.obuf_write_bits;
     sum.macs += a.macs;
-    if (i + 1 == total || out_key(next) != out_key(cur)) {
-      // The output tile moves to the drain half once the previous write-back is done.
+    if (last || out_key(next) != out_key(cur)) {
+      // The finished output tile moves to the drain half (once the previous write-back
+      // has left it) and streams to DRAM; the next tile's partial sums, if it had any,
+      // arrived in the other half and become the compute half.
       wait_until(store_done, "the previous output tile's write-back");
-      copy_out(out, false);
+      buf.obuf.swap();
+      const std::uint64_t bits = out_tile_bits(cur, ps);
+      drain_.resize(bytes_of(bits));
+      buf.obuf.store_bytes(buf.obuf.fill_half(), drain_.data(), drain_.size());
       out_written[out_key(cur)] = true;
-      out_wr += out_bits(cur);
-      store_done = issue(true, 2, out_bits(cur));
+      out_wr += bits;
+      store_done = port.issue_write(img.out_addr(cur, m), drain_.data(), drain_.size());
+      if (!last) out.reset(next, ps, out_written.count(out_key(next)) > 0);
     }
-    if (i + 1 < total) wait_until(next_ready, "the next tile's operands");
-    prev = cur;
+    if (!last) {
+      wait_until(next_ready, "the next tile's operands");
+      swap_for(next, &cur);
+    }
     cur = next;
     if (opt_.progress && total >= 10 && i + 1 >= next_report) {
       opt_.progress(st.name + ": " + std::to_string((i + 1) * 100 / total) + "% of " +
@@ -284,6 +342,30 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   }
   wait_until(store_done, "the last output tile's write-back");
   sig_state.write(0);
+
+  // The outputs as the host reads them back from DRAM.
+  const int oh = l.oh(), ow = l.ow();
+  std::vector<std::int32_t> result(std::size_t(l.n) * l.oc * oh * ow, 0);
+  for (std::int64_t i = 0; i < total; ++i) {
+    Tile t = tile_of(i);
+    if (t.ic0 != 0) continue;
+    drain_.resize(bytes_of(out_tile_bits(t, ps)));
+    port.debug_read(img.out_addr(t, m), drain_.size(), drain_.data());
+    for (int o = 0; o < t.oc; ++o)
+      for (int n = 0; n < t.n; ++n)
+        for (int y = 0; y < t.oh; ++y)
+          for (int x = 0; x < t.ow; ++x) {
+            int og = t.group * l.ocg() + t.oc0 + o;
+            result[((std::size_t(t.n0 + n) * l.oc + og) * oh + t.oh0 + y) * ow + t.ow0 + x] =
+                out_tile_value(drain_.data(), t, ps, o, n, y, x);
+          }
+  }
+  auto banks = [](const Buffer& b) {
+    return BankCounts{b.banks(), b.bank_reads(), b.bank_writes()};
+  };
+  st.abuf_banks = banks(buf.abuf);
+  st.wbuf_banks = banks(buf.wbuf);
+  st.obuf_banks = banks(buf.obuf);
 
   st.tiles = total;
   st.cycles = cycles_since(t0);
@@ -296,7 +378,9 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   tr.abuf_write = double(act_dram);
   tr.wbuf_read = double(sum.wbuf_read_bits);
   tr.wbuf_write = double(wgt_dram);
-  tr.obuf_read = double(sum.obuf_read_bits + out_wr + out_rd);
+  // Reloaded partial sums are written by the DMA and read by the array's first
+  // accumulation (counted in obuf_read_bits); finished tiles are read by the drain.
+  tr.obuf_read = double(sum.obuf_read_bits + out_wr);
   tr.obuf_write = double(sum.obuf_write_bits + out_rd);
   // DRAM moves whole bytes.
   tr.dram_read = double(ds.bits_read - dram0.bits_read);

@@ -38,12 +38,19 @@ struct SimOptions {
   std::function<void(const std::string&)> progress; // one line per layer and per 10% of tiles
 };
 
+// Word accesses of one SRAM, per bank (word i of a half is in bank i % banks).
+struct BankCounts {
+  int banks = 0;
+  std::vector<std::int64_t> reads, writes;
+};
+
 struct LayerSimStats {
   std::string name;
   std::int64_t cycles = 0, compute_cycles = 0, stall_cycles = 0;
   double latency_s = 0, energy_j = 0, utilization = 0;
   model::EnergyBreakdown energy;
-  model::Traffic traffic;
+  model::Traffic traffic; // bits, as the estimator counts them (energy uses these)
+  BankCounts abuf_banks, wbuf_banks, obuf_banks;
   std::int64_t tiles = 0;
   std::int64_t outputs = 0, mismatches = 0; // compared outputs and wrong ones
   std::string first_mismatch;               // coordinates and values of the first

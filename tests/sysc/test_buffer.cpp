@@ -146,3 +146,46 @@ TEST_CASE("buffer make_buffers banks abuf per PE row, wbuf per PE, obuf per PE c
     }
   }
 }
+
+TEST_CASE("buffer bit access packs sub-word operands and counts one access per word touched") {
+  Buffer b({"abuf", 64, 2}); // 8 words per half
+  const Half h = b.fill_half();
+  // 2-bit values packed LSB first: 16 per word; value i at bit 2i.
+  for (int i = 0; i < 40; ++i) b.write_bits(h, 2 * i, 2, std::uint32_t(i % 4));
+  CHECK(b.writes() == 40); // one masked write per value, each inside one word
+  CHECK(b.peek(h, 0) == 0xE4E4E4E4u);
+  b.reset_counters();
+  // 6 values (12 bits) starting at value 14 straddle words 0 and 1: two reads.
+  std::uint32_t v = b.read_bits(h, 28, 12);
+  CHECK(b.reads() == 2);
+  for (int i = 0; i < 6; ++i) CHECK(((v >> (2 * i)) & 3u) == std::uint32_t((14 + i) % 4));
+  // A masked write leaves the neighbouring bits alone, also across a word boundary.
+  b.write_bits(h, 30, 4, 0x0);
+  CHECK((b.peek(h, 0) >> 30) == 0u);
+  CHECK((b.peek(h, 0) & 0x3FFFFFFFu) == (0xE4E4E4E4u & 0x3FFFFFFFu));
+  CHECK((b.peek(h, 1) & 3u) == 0u);
+  CHECK((b.peek(h, 1) >> 2) == (0xE4E4E4E4u >> 2));
+  CHECK(b.bank_writes()[0] == 1);
+  CHECK(b.bank_writes()[1] == 1);
+  CHECK_THROWS_AS(b.read_bits(h, 0, 33), std::out_of_range);
+  CHECK_THROWS_AS(b.read_bits(h, 8 * 32 - 4, 8), std::out_of_range); // past the half
+}
+
+TEST_CASE("buffer DMA bytes are little-endian words, a partial last word keeps its other bytes") {
+  Buffer b({"wbuf", 64, 4});
+  const Half h = b.fill_half();
+  b.write(h, 2, 0xAABBCCDDu);
+  b.reset_counters();
+  std::vector<std::uint8_t> in = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  b.load_bytes(h, in.data(), in.size());
+  CHECK(b.writes() == 3);
+  CHECK(b.peek(h, 0) == 0x04030201u);
+  CHECK(b.peek(h, 1) == 0x08070605u);
+  CHECK(b.peek(h, 2) == 0xAABB0A09u);
+  CHECK(b.peek(b.compute_half(), 0) == 0u); // the other half is untouched
+  std::vector<std::uint8_t> out(in.size(), 0);
+  b.store_bytes(h, out.data(), out.size());
+  CHECK(out == in);
+  CHECK(b.reads() == 3);
+  CHECK(b.bank_reads() == std::vector<std::int64_t>{1, 1, 1, 0});
+}

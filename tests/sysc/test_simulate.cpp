@@ -68,12 +68,40 @@ model::Accelerator accel(const std::string& spec) {
   return model::parse_accel_spec(spec);
 }
 
-void require_bit_exact(const sysc::SimStats& s) {
+std::int64_t total(const std::vector<std::int64_t>& v) {
+  std::int64_t t = 0;
+  for (auto x : v) t += x;
+  return t;
+}
+
+// Word accesses of an SRAM against the bits the estimator counts: every counted bit moved
+// through a 32-bit word access (so 32 x words >= bits), and every access moved at least one
+// bit of an operand, a partial sum or a DMA byte (so words <= bits). Exceptions to the first
+// (`reads_exact` false): the estimator counts the zero padding around an image as
+// activation reads, but the array makes those zeros itself without an SRAM access.
+void check_sram(const char* which, const sysc::BankCounts& b, double read_bits, double write_bits,
+                int banks, bool reads_exact) {
+  INFO(which);
+  CHECK(b.banks == banks);
+  CHECK(b.reads.size() == std::size_t(banks));
+  if (reads_exact) CHECK(32.0 * double(total(b.reads)) >= read_bits);
+  CHECK(double(total(b.reads)) <= read_bits);
+  CHECK(32.0 * double(total(b.writes)) >= write_bits);
+  CHECK(double(total(b.writes)) <= write_bits);
+}
+
+// Outputs are read back from DRAM after the layer, so a bit-exact layer also proves the
+// operands travelled DRAM -> buffers -> array -> output buffer -> DRAM.
+void require_bit_exact(const sysc::SimStats& s, const model::Accelerator& a) {
   for (const auto& l : s.layers) {
     INFO(l.name << ": " << l.first_mismatch);
     CHECK(l.outputs > 0);
     CHECK(l.mismatches == 0);
     CHECK(l.cycles == l.compute_cycles + l.stall_cycles);
+    const auto& t = l.traffic;
+    check_sram("abuf", l.abuf_banks, t.abuf_read, t.abuf_write, a.pe_rows, false);
+    check_sram("wbuf", l.wbuf_banks, t.wbuf_read, t.wbuf_write, a.pe_rows * a.pe_cols, true);
+    check_sram("obuf", l.obuf_banks, t.obuf_read, t.obuf_write, a.pe_cols, true);
   }
 }
 
@@ -81,24 +109,24 @@ void require_bit_exact(const sysc::SimStats& s) {
 
 TEST_CASE("simulate: WS, every layer kind and bit pair, odd tiles, bit-exact", "[sim]") {
   auto net = zoo(true);
-  auto s = sysc::simulate(net, accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=ws"),
-                          odd_mappings(net, 1), model::load_tech("45nm"));
+  auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=ws");
+  auto s = sysc::simulate(net, a, odd_mappings(net, 1), model::load_tech("45nm"));
   REQUIRE(s.layers.size() == net.layers.size());
-  require_bit_exact(s);
+  require_bit_exact(s, a);
 }
 
 TEST_CASE("simulate: OS, every layer kind and bit pair, odd tiles, bit-exact", "[sim]") {
   auto net = zoo(true);
-  auto s = sysc::simulate(net, accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=os"),
-                          odd_mappings(net, 2), model::load_tech("45nm"));
-  require_bit_exact(s);
+  auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=os");
+  auto s = sysc::simulate(net, a, odd_mappings(net, 2), model::load_tech("45nm"));
+  require_bit_exact(s, a);
 }
 
 TEST_CASE("simulate: RS, every layer kind and bit pair, odd tiles, bit-exact", "[sim]") {
   auto net = zoo(true);
-  auto s = sysc::simulate(net, accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=rs"),
-                          odd_mappings(net, 3), model::load_tech("45nm"));
-  require_bit_exact(s);
+  auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=rs");
+  auto s = sysc::simulate(net, a, odd_mappings(net, 3), model::load_tech("45nm"));
+  require_bit_exact(s, a);
 }
 
 TEST_CASE("simulate: non-square arrays, signed activations, best mappings", "[sim]") {
@@ -110,7 +138,7 @@ TEST_CASE("simulate: non-square arrays, signed activations, best mappings", "[si
   sysc::SimOptions opt;
   opt.a_signed = true;
   auto s = sysc::simulate(net, a, maps, tech, opt);
-  require_bit_exact(s);
+  require_bit_exact(s, a);
 }
 
 namespace {
@@ -119,9 +147,9 @@ void cross_check(const std::string& df, std::uint32_t seed) {
   sysc::SimOptions opt;
   opt.engine = sysc::Engine::Rtl;
   opt.cross_check = true;
-  auto s = sysc::simulate(net, accel("pe=3x5,abuf=64K,wbuf=64K,obuf=64K,dataflow=" + df),
-                          odd_mappings(net, seed), model::load_tech("45nm"), opt);
-  require_bit_exact(s);
+  auto a = accel("pe=3x5,abuf=64K,wbuf=64K,obuf=64K,dataflow=" + df);
+  auto s = sysc::simulate(net, a, odd_mappings(net, seed), model::load_tech("45nm"), opt);
+  require_bit_exact(s, a);
   for (const auto& l : s.layers) CHECK(l.cross_checked_tiles == l.tiles);
 }
 } // namespace
@@ -155,7 +183,7 @@ void compute_cycles_match(const std::string& df) {
     m[Dim::OC] = 4;
   }
   auto s = sysc::simulate(net, a, maps, tech);
-  require_bit_exact(s);
+  require_bit_exact(s, a);
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     model::Cost c = model::estimate(net.layers[i], a, maps[i], tech);
     INFO(df << " " << net.layers[i].name);
@@ -226,7 +254,7 @@ TEST_CASE("simulate: a DRAM-bound layer runs at the DRAM bandwidth", "[sim]") {
   m[Dim::OC] = 16;
   m.order = {Dim::OC, Dim::IC, Dim::N, Dim::OW, Dim::OH};
   auto s = sysc::simulate(net, a, {m}, tech);
-  require_bit_exact(s);
+  require_bit_exact(s, a);
   const auto& l = s.layers[0];
   const double dram_cycles = (l.traffic.dram_read + l.traffic.dram_write) / 64.0;
   const double tile_compute = double(l.compute_cycles) / double(l.tiles);
@@ -277,7 +305,7 @@ TEST_CASE("simulate: --trace writes a VCD of the controller state", "[sim]") {
   sysc::SimOptions opt;
   opt.trace_path = path;
   auto s = sysc::simulate(net, a, {model::map_layer(net.layers[0], a, tech).mapping}, tech, opt);
-  require_bit_exact(s);
+  require_bit_exact(s, a);
   std::ifstream in(path);
   REQUIRE(in.good());
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
