@@ -141,14 +141,15 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
     // period max(S, ceil((S+R+k-2)/2)), n passes take (n-1)T + S + k + R cycles.
     double kf = cdiv(k, R);
     double cf = cdiv(oht, C);
-    double cols = std::min(oht, C);
     double ic_chunks = cdiv(ict, pf);
     double n = nt * oct * cf * ic_chunks * kf;
     double S = owt * k;
     double T = std::max(S, std::ceil((S + R + k - 2) / 2));
     t.cycles = (n - 1) * T + S + fd * (k + R);
     t.wbuf_r = nt * oct * cf * kk * ict * wb;
-    t.abuf_r = nt * oct * cf * ict * ((cols - 1) * s + k) * ((owt - 1) * s + k) * ab;
+    // Every step each used diagonal bus reads one activation word: a chunk of c output
+    // rows and a fold of r filter rows use (c-1)s + r buses; summed over chunks and folds.
+    t.abuf_r = nt * oct * ict * ab * S * (kf * s * (oht - cf) + cf * k);
     t.obuf_w = nt * oct * oht * owt * ps * ic_chunks * kf;
     t.obuf_r = t.obuf_w - nt * oct * oht * owt * ps;
     break;
@@ -211,6 +212,9 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
   t.act_total = g * dn.span * di.span * dh.in_span * dw.in_span * ab;
   t.wgt_total = g * dc.span * di.span * k * k * wb;
   t.out_total = g * dn.span * dh.span * dw.span * dc.span * ps;
+  // Each further input-channel tile of an output tile starts by reading the partial sums
+  // (resident, or reloaded from DRAM): tile_cost counts each tile as if it started fresh.
+  t.obuf_read += (t.ntiles[int(Dim::IC)] - 1) * t.out_total;
 
   t.act_tile_bits = double(dn.tile) * di.tile * dh.in_tile * dw.in_tile * ab;
   t.wgt_tile_bits = double(dc.tile) * di.tile * k * k * wb;
@@ -295,7 +299,8 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   tr.abuf_write = o.act;
   tr.wbuf_read = t.wbuf_read;
   tr.wbuf_write = o.wgt;
-  tr.obuf_read = t.obuf_read + o.out_write + o.out_read;
+  // Array reads of reloaded partial sums are in t.obuf_read; the drain reads out_write.
+  tr.obuf_read = t.obuf_read + o.out_write;
   tr.obuf_write = t.obuf_write + o.out_read;
   tr.dram_read = o.act + o.wgt + o.out_read;
   tr.dram_write = o.out_write;

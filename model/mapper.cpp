@@ -218,7 +218,8 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
 
   // Energy per DRAM bit of each operand (pJ), including the buffer on the chip side.
   const double ca = k.abuf_w + k.dram, cw = k.wbuf_w + k.dram, cow = k.obuf_r + k.dram,
-               cor = k.obuf_w + k.obuf_r + k.dram;
+               cor = k.obuf_w + k.dram; // reload: DRAM read + obuf write (the
+  // array's read of the reloaded sums does not depend on the order: in e_fixed)
   const double leak_pj_per_cycle = k.leak_w / accel.clock_hz * 1e12;
   const double inv_bw = 1.0 / k.dram_bits_per_cycle; // as in estimate()
   const double l_ref = double(layer.macs()) / double(peak_macs_per_cycle(layer, accel));

@@ -90,6 +90,30 @@ void check_sram(const char* which, const sysc::BankCounts& b, double read_bits, 
   CHECK(double(total(b.writes)) <= write_bits);
 }
 
+// The estimator counts buffer traffic in closed form; the simulator counts every access the
+// array and the DMA make. For the same mapping they must agree bit for bit (DRAM moves
+// whole bytes per tile, so DRAM bits may exceed the estimator's by < 8 bits per burst).
+void require_estimator_traffic(const sysc::SimStats& s, const model::Network& net,
+                               const model::Accelerator& a,
+                               const std::vector<model::Mapping>& maps) {
+  auto tech = model::load_tech("45nm");
+  for (std::size_t i = 0; i < s.layers.size(); ++i) {
+    const auto& l = s.layers[i];
+    model::Cost c = model::estimate(net.layers[i], a, maps[i], tech);
+    INFO(l.name << " " << model::to_string(a.dataflow));
+    const auto &st = l.traffic, &et = c.traffic;
+    CHECK(st.abuf_read == et.abuf_read);
+    CHECK(st.abuf_write == et.abuf_write);
+    CHECK(st.wbuf_read == et.wbuf_read);
+    CHECK(st.wbuf_write == et.wbuf_write);
+    CHECK(st.obuf_read == et.obuf_read);
+    CHECK(st.obuf_write == et.obuf_write);
+    CHECK(st.dram_read >= et.dram_read);
+    CHECK(st.dram_read < et.dram_read + 8.0 * double(l.tiles) * 3);
+    CHECK(st.dram_write >= et.dram_write);
+  }
+}
+
 // Outputs are read back from DRAM after the layer, so a bit-exact layer also proves the
 // operands travelled DRAM -> buffers -> array -> output buffer -> DRAM.
 void require_bit_exact(const sysc::SimStats& s, const model::Accelerator& a) {
@@ -110,23 +134,31 @@ void require_bit_exact(const sysc::SimStats& s, const model::Accelerator& a) {
 TEST_CASE("simulate: WS, every layer kind and bit pair, odd tiles, bit-exact", "[sim]") {
   auto net = zoo(true);
   auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=ws");
-  auto s = sysc::simulate(net, a, odd_mappings(net, 1), model::load_tech("45nm"));
+  auto maps = odd_mappings(net, 1);
+  auto s = sysc::simulate(net, a, maps, model::load_tech("45nm"));
   REQUIRE(s.layers.size() == net.layers.size());
   require_bit_exact(s, a);
+  require_estimator_traffic(s, net, a, maps);
 }
 
 TEST_CASE("simulate: OS, every layer kind and bit pair, odd tiles, bit-exact", "[sim]") {
   auto net = zoo(true);
   auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=os");
-  auto s = sysc::simulate(net, a, odd_mappings(net, 2), model::load_tech("45nm"));
+  auto maps = odd_mappings(net, 2);
+  auto s = sysc::simulate(net, a, maps, model::load_tech("45nm"));
+  REQUIRE(s.layers.size() == net.layers.size());
   require_bit_exact(s, a);
+  require_estimator_traffic(s, net, a, maps);
 }
 
 TEST_CASE("simulate: RS, every layer kind and bit pair, odd tiles, bit-exact", "[sim]") {
   auto net = zoo(true);
   auto a = accel("pe=4x4,abuf=64K,wbuf=64K,obuf=64K,dataflow=rs");
-  auto s = sysc::simulate(net, a, odd_mappings(net, 3), model::load_tech("45nm"));
+  auto maps = odd_mappings(net, 3);
+  auto s = sysc::simulate(net, a, maps, model::load_tech("45nm"));
+  REQUIRE(s.layers.size() == net.layers.size());
   require_bit_exact(s, a);
+  require_estimator_traffic(s, net, a, maps);
 }
 
 TEST_CASE("simulate: non-square arrays, signed activations, best mappings", "[sim]") {
