@@ -280,7 +280,7 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double steady = std::max(0.0, std::ceil(dram_bits * inv_bw) - (first + last));
   // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
   // tile's compute; the first load (plus DRAM latency) and the last write-back cannot be
-  // hidden. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
+  // hidden, and each pays one DRAM latency. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
   // the DRAM latency (it is requested only when the previous tile starts) and the last
   // tile's compute follows the last load: docs/estimator.md, "Cycles".
   double n_tiles = t.groups;
@@ -288,7 +288,7 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double dram_side =
       steady + (n_tiles - 1) * a.dram_latency_cycles + t.compute_cycles / n_tiles;
   const double stalls =
-      a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
+      2.0 * a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;
