@@ -15,4 +15,6 @@ int run_map(const std::vector<std::string>& args, bool estimate_mode);
 // `brickyard simulate` (needs the SystemC simulator in the build).
 int run_simulate(const std::vector<std::string>& args);
 
+int run_export_rtl(const std::vector<std::string>& args);
+
 } // namespace brickyard::cli

@@ -20,7 +20,7 @@ commands:
   calibrate   fit the estimator to the simulator            (planned: issue 6)
   cosearch    joint network/precision/accelerator search    (planned: issue 8)
   retrain     retrain a derived design                      (planned: issue 8)
-  export-rtl  Verilog parameter files for a design          (planned: issue 9)
+  export-rtl  Verilog parameter files for a design, verified in RTL
   quantize    hardware-aware precision allocation by ILP    (planned: issue 10)
 
 exit status: 0 success, 2 bad input (one line on stderr naming the field), 1 internal error
@@ -45,7 +45,8 @@ int main(int argc, char** argv) {
     if (cmd == "map") return brickyard::cli::run_map(args, false);
     if (cmd == "estimate") return brickyard::cli::run_map(args, true);
     if (cmd == "simulate") return brickyard::cli::run_simulate(args);
-    for (const char* planned : {"calibrate", "cosearch", "retrain", "export-rtl", "quantize"})
+    if (cmd == "export-rtl") return brickyard::cli::run_export_rtl(args);
+    for (const char* planned : {"calibrate", "cosearch", "retrain", "quantize"})
       if (cmd == planned) {
         std::cerr << "brickyard " << cmd << ": not available in this build yet\n";
         return brickyard::cli::kExitInternal;

@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
+#include "model/design.hpp"
 #include "model/error.hpp"
 #include "model/json_io.hpp"
 #include "model/mapper.hpp"
@@ -27,7 +28,7 @@ int run_simulate(const std::vector<std::string>& args) {
       "\noutputs are checked bit-exactly against a reference convolution.\n\noptions");
   std::vector<std::string> layer_specs;
   std::string net_path, design_path, accel_spec, mapping_path, engine = "native", trace,
-                                                               objective = "latency";
+                                                               objective = "latency", rtl_model;
   std::uint32_t seed = 1;
   std::uint64_t watchdog = 100'000'000;
   desc.add_options()("help,h", "show this help")("layer", po::value(&layer_specs)->composing(),
@@ -40,6 +41,8 @@ int run_simulate(const std::vector<std::string>& args) {
       "objective", po::value(&objective)->default_value("latency"),
       "mapper objective for the default mappings")(
       "engine", po::value(&engine)->default_value("native"), "PE array engine: native | rtl")(
+      "rtl-model", po::value(&rtl_model),
+      "rtl engine from this shared library (export-rtl --verify builds one)")(
       "trace", po::value(&trace), "write a VCD of the controller state to this file")(
       "seed", po::value(&seed)->default_value(1), "seed of the random layer data")(
       "signed-activations", "draw signed activations (default unsigned, weights signed)")(
@@ -60,16 +63,10 @@ int run_simulate(const std::vector<std::string>& args) {
   if (!design_path.empty()) {
     if (!layer_specs.empty() || !net_path.empty())
       throw SpecError("design", "give either --design or --layer/--net");
-    json j = read_json_file(design_path, "design");
-    if (!j.is_object() || !j.contains("network") || !j.contains("accelerator"))
-      throw SpecError("design", "'" + design_path + "' needs \"network\" and \"accelerator\"");
-    try {
-      net = network_from_json(j["network"]);
-      accel = accelerator_from_json(j["accelerator"], "accelerator.");
-    } catch (const SpecError& e) {
-      throw SpecError("design", std::string("in '") + design_path + "': " + e.what());
-    }
-    if (mapping_path.empty() && j.contains("mappings")) mapping_path = design_path;
+    Design d = load_design(design_path);
+    net = d.network;
+    accel = d.accelerator;
+    if (mapping_path.empty()) maps = d.mappings;
     if (!accel_spec.empty()) accel = load_accelerator(accel_spec);
   } else {
     net = build_network(layer_specs, net_path);
@@ -80,6 +77,16 @@ int run_simulate(const std::vector<std::string>& args) {
   Tech tech = load_tech(accel.tech);
   sysc::SimOptions opt;
   opt.engine = sysc::engine_from_string(engine, "engine");
+  if (!rtl_model.empty()) {
+    if (opt.engine != sysc::Engine::Rtl) throw SpecError("rtl-model", "needs --engine rtl");
+    sysc::RtlModelInfo m = sysc::load_rtl_model(rtl_model);
+    if (m.dataflow != accel.dataflow || m.rows != accel.pe_rows || m.cols != accel.pe_cols)
+      throw SpecError("rtl-model", "'" + rtl_model + "' is a " + to_string(m.dataflow) + " " +
+                                       std::to_string(m.rows) + "x" + std::to_string(m.cols) +
+                                       " array, the accelerator a " + to_string(accel.dataflow) +
+                                       " " + std::to_string(accel.pe_rows) + "x" +
+                                       std::to_string(accel.pe_cols));
+  }
   opt.seed = seed;
   opt.a_signed = vm.count("signed-activations") > 0;
   opt.skip_idle = vm.count("no-skip") == 0;
@@ -97,7 +104,7 @@ int run_simulate(const std::vector<std::string>& args) {
   std::vector<Cost> est;
   if (!mapping_path.empty()) {
     maps = load_mappings(mapping_path, net.layers.size());
-  } else {
+  } else if (maps.empty()) {
     MapperOptions mo;
     mo.objective = objective_from_string(objective, "objective");
     auto res = map_network(net, accel, tech, cal, mo);

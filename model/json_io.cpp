@@ -10,6 +10,7 @@
 #include <sstream>
 #include <vector>
 
+#include "model/design.hpp"
 #include "model/error.hpp"
 #include "model/spec.hpp"
 
@@ -502,6 +503,31 @@ Accelerator load_accelerator(const std::string& spec_or_path) {
   } catch (const SpecError& e) {
     throw SpecError("accel", std::string("in '") + spec_or_path + "': " + e.what());
   }
+}
+
+Design load_design(const std::string& path) {
+  json j = read_json_file(path, "design");
+  if (!j.is_object() || !j.contains("network") || !j.contains("accelerator"))
+    throw SpecError("design", "'" + path + "' needs \"network\" and \"accelerator\"");
+  Design d;
+  try {
+    d.network = network_from_json(j["network"]);
+    d.accelerator = accelerator_from_json(j["accelerator"], "accelerator.");
+    if (j.contains("mappings")) {
+      const json& arr = j["mappings"];
+      if (!arr.is_array()) throw SpecError("mappings", "must be an array");
+      for (std::size_t i = 0; i < arr.size(); ++i)
+        d.mappings.push_back(mapping_from_json(arr[i], "mappings[" + std::to_string(i) + "]."));
+      if (d.mappings.size() != d.network.layers.size())
+        throw SpecError("mappings", "has " + std::to_string(d.mappings.size()) + " entries for " +
+                                        std::to_string(d.network.layers.size()) + " layers");
+      for (std::size_t i = 0; i < d.mappings.size(); ++i)
+        validate(d.mappings[i], d.network.layers[i], "mappings[" + std::to_string(i) + "].");
+    }
+  } catch (const SpecError& e) {
+    throw SpecError("design", std::string("in '") + path + "': " + e.what());
+  }
+  return d;
 }
 
 } // namespace brickyard::model

@@ -74,4 +74,24 @@ std::unique_ptr<ArrayEngine> make_engine(Engine e, model::Dataflow df, int rows,
 // Shapes the rtl engine was built with, "ws 4x4", ...
 std::vector<std::string> rtl_engine_shapes();
 
+// What a shared library built by `brickyard export-rtl --verify` exports through
+// `extern "C" const RtlModelExport* brickyard_rtl_model()`: the shape of its Verilated
+// top and a factory of RtlEngine<V> (sysc/rtl_engine.hpp) around it.
+inline constexpr int kRtlModelAbi = 1; // bump when ArrayEngine or this struct changes
+struct RtlModelExport {
+  int abi;
+  int dataflow; // model::Dataflow
+  int rows, cols;
+  const char* name;
+  std::unique_ptr<ArrayEngine> (*make)();
+};
+struct RtlModelInfo {
+  model::Dataflow dataflow;
+  int rows, cols;
+  std::string name;
+};
+// Loads such a library; its model then serves make_engine(Engine::Rtl, ...) for its shape
+// (before any built-in model). Throws model::SpecError("rtl-model") if it cannot.
+RtlModelInfo load_rtl_model(const std::string& path);
+
 } // namespace brickyard::sysc

@@ -8,9 +8,16 @@
 // eval (outputs of the cycle readable), clk = 1 and eval (the rising edge).
 #include "rtl_engine_models.hpp"
 
-#include <algorithm>
+#include <dlfcn.h>
 
+#include <algorithm>
+#include <mutex>
+
+#include "model/error.hpp"
 #include "sysc/engine_impl.hpp"
+#ifdef BRICKYARD_RTL_ENGINE_HAVE_MODELS
+#include "sysc/rtl_engine.hpp"
+#endif
 
 namespace brickyard::sysc::detail {
 namespace {
@@ -25,92 +32,12 @@ struct RtlModel {
 
 #ifdef BRICKYARD_RTL_ENGINE_HAVE_MODELS
 
-template <class V> class RtlEngine final : public ArrayEngine {
-public:
-  RtlEngine(Dataflow df, int rows, int cols)
-      : ArrayEngine(df, rows, cols), ctx_(std::make_unique<VerilatedContext>()),
-        top_(std::make_unique<V>(ctx_.get())), n_w_(w_data_words(df, rows, cols)),
-        n_a_(in_a_words(df, rows, cols)) {
-    out_.out_data.assign(std::size_t(cols), 0);
-    top_->clk = 0;
-    top_->rst_n = 1;
-    set_inputs(ArrayInputs{});
-  }
-  ~RtlEngine() override { top_->final(); }
-  RtlEngine(const RtlEngine&) = delete;
-  RtlEngine& operator=(const RtlEngine&) = delete;
-
-  void reset() override {
-    set_inputs(ArrayInputs{});
-    top_->rst_n = 0;
-    clock();
-    top_->rst_n = 1;
-    settled_ = false;
-  }
-
-  void set_inputs(const ArrayInputs& in) override {
-    V& m = *top_;
-    m.a_prec = unsigned(in.a_prec) & kPrecMask;
-    m.w_prec = unsigned(in.w_prec) & kPrecMask;
-    m.a_signed = in.a_signed;
-    m.w_signed = in.w_signed;
-    m.stride = in.stride2;
-    m.k = unsigned(in.k) & kKwMask;
-    m.w_we = in.w_we;
-    m.w_bank = in.w_bank;
-    m.w_row = unsigned(in.w_row) & kRowMask;
-    m.w_idx = unsigned(in.w_idx) & kKwMask;
-    m.in_valid = in.in_valid;
-    m.in_bank = in.in_bank;
-    m.in_first = in.in_first;
-    m.in_last = in.in_last;
-    m.in_kw = unsigned(in.in_kw) & kKwMask;
-    m.rd_row = unsigned(in.rd_row) & kRowMask;
-    for (int i = 0; i < n_w_; ++i) m.w_data[i] = word(in.w_data, i);
-    for (int i = 0; i < n_a_; ++i) m.in_a[i] = word(in.in_a, i);
-    for (int i = 0; i < cols_; ++i) m.in_w[i] = word(in.in_w, i);
-    settled_ = false;
-  }
-
-  const ArrayOutputs& outputs() override {
-    settle();
-    out_.out_valid = top_->out_valid;
-    for (int c = 0; c < cols_; ++c) out_.out_data[std::size_t(c)] = top_->out_data[c];
-    return out_;
-  }
-
-  void clock() override {
-    settle();
-    top_->clk = 1;
-    top_->eval();
-    settled_ = false;
-  }
-
-private:
-  static std::uint32_t word(const std::vector<std::uint32_t>& v, int i) {
-    return std::size_t(i) < v.size() ? v[std::size_t(i)] : 0u;
-  }
-  // Clock low with this cycle's inputs: combinational outputs settle.
-  void settle() {
-    if (settled_) return;
-    top_->clk = 0;
-    top_->eval();
-    settled_ = true;
-  }
-
-  std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<V> top_;
-  const int n_w_, n_a_;
-  bool settled_ = false;
-  ArrayOutputs out_;
-};
-
 #define BRICKYARD_RTL_ENGINE_ENTRY(DF, R, C, CLASS)                                                \
   RtlModel{Dataflow::DF, R, C, []() -> std::unique_ptr<ArrayEngine> {                              \
              return std::make_unique<RtlEngine<CLASS>>(Dataflow::DF, R, C);                        \
            }},
 
-const std::vector<RtlModel>& registry() {
+const std::vector<RtlModel>& builtin() {
   static const std::vector<RtlModel> models = {
       BRICKYARD_RTL_ENGINE_MODELS(BRICKYARD_RTL_ENGINE_ENTRY)};
   return models;
@@ -118,12 +45,24 @@ const std::vector<RtlModel>& registry() {
 
 #else
 
-const std::vector<RtlModel>& registry() {
+const std::vector<RtlModel>& builtin() {
   static const std::vector<RtlModel> models;
   return models;
 }
 
 #endif
+
+// Models loaded at run time (load_rtl_model); searched before the built-in ones.
+std::vector<RtlModel>& loaded() {
+  static std::vector<RtlModel> models;
+  return models;
+}
+
+std::vector<RtlModel> registry() {
+  std::vector<RtlModel> all = loaded();
+  all.insert(all.end(), builtin().begin(), builtin().end());
+  return all;
+}
 
 } // namespace
 
@@ -142,3 +81,29 @@ std::vector<std::string> rtl_shapes() {
 }
 
 } // namespace brickyard::sysc::detail
+
+namespace brickyard::sysc {
+
+RtlModelInfo load_rtl_model(const std::string& path) {
+  // The library stays loaded for the life of the process (its engines may outlive any scope).
+  void* h = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!h) throw model::SpecError("rtl-model", std::string("cannot load: ") + dlerror());
+  using Describe = const RtlModelExport* (*)();
+  auto describe = reinterpret_cast<Describe>(dlsym(h, "brickyard_rtl_model"));
+  if (!describe)
+    throw model::SpecError("rtl-model", "'" + path +
+                                            "' has no brickyard_rtl_model() (not built by "
+                                            "brickyard export-rtl --verify?)");
+  const RtlModelExport* e = describe();
+  if (e->abi != kRtlModelAbi)
+    throw model::SpecError("rtl-model", "'" + path + "' was built for another brickyard version");
+  if (e->dataflow < 0 || e->dataflow > 2 || e->rows < 3 || e->rows > 64 || e->cols < 3 ||
+      e->cols > 64)
+    throw model::SpecError("rtl-model", "'" + path + "' describes an array outside 3..64");
+  RtlModelInfo info{static_cast<model::Dataflow>(e->dataflow), e->rows, e->cols, e->name};
+  detail::loaded().insert(detail::loaded().begin(),
+                          detail::RtlModel{info.dataflow, info.rows, info.cols, e->make});
+  return info;
+}
+
+} // namespace brickyard::sysc

@@ -1,0 +1,210 @@
+#include "rtlgen/verify.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "model/design.hpp"
+#include "model/json_io.hpp"
+
+namespace brickyard::rtlgen {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+  int status = -1; // exit status, or -1 if it did not exit normally
+  std::string out; // stdout (and stderr if merged)
+};
+
+// Runs argv[0] with arguments (no shell), capturing stdout, and stderr too if `merge`.
+Run run(const std::vector<std::string>& argv, bool merge, const std::string& cwd = "") {
+  int fd[2];
+  if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    if (merge) dup2(fd[1], 2);
+    close(fd[0]);
+    close(fd[1]);
+    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    execvp(a[0], a.data());
+    _exit(127);
+  }
+  close(fd[1]);
+  Run r;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd[0], buf, sizeof buf)) > 0) r.out.append(buf, std::size_t(n));
+  close(fd[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+double since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::vector<std::string> rtl_sources(const fs::path& out) {
+  const fs::path rtl = BRICKYARD_SOURCE_DIR "/rtl";
+  std::vector<std::string> s;
+  for (const char* f : {"bitbrick.sv", "fusion_unit.sv", "pe_array_ws.sv", "pe_array_os.sv",
+                        "pe_array_rs.sv", "pe_array.sv"})
+    s.push_back((rtl / f).string());
+  s.push_back((out / "brickyard_sram.sv").string());
+  s.push_back((out / "brickyard_top.sv").string());
+  return s;
+}
+
+} // namespace
+
+VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
+  auto say = [&](const std::string& s) {
+    if (opt.progress) opt.progress(s);
+  };
+  const fs::path out = fs::absolute(out_dir);
+  const model::Design d = model::load_design((out / "design.json").string());
+  const auto& a = d.accelerator;
+  VerifyReport rep;
+  const std::string verilator = BRICKYARD_VERILATOR;
+
+  // 1. Lint.
+  say("lint: verilator --lint-only -Wall");
+  auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> lint = {verilator,           "--lint-only",  "-Wall",
+                                   "-I" + out.string(), "--top-module", "brickyard_top"};
+  for (const auto& s : rtl_sources(out)) lint.push_back(s);
+  Run lr = run(lint, true);
+  rep.lint_seconds = since(t0);
+  rep.lint_clean = lr.status == 0 && lr.out.find("%Warning") == std::string::npos;
+  if (!rep.lint_clean) {
+    rep.log = lr.out;
+    return rep;
+  }
+
+  // 2. Verilate and build the shared library the rtl engine loads.
+  const fs::path vdir = out / "verify", obj = vdir / "obj";
+  fs::create_directories(obj);
+  say("build: verilating brickyard_top and compiling verify/libbrickyard_top.so");
+  t0 = std::chrono::steady_clock::now();
+  std::vector<std::string> vl = {verilator,
+                                 "--cc",
+                                 "--build",
+                                 "-j",
+                                 std::to_string(opt.jobs),
+                                 "-Wall",
+                                 "-CFLAGS",
+                                 "-fPIC -O1",
+                                 "--Mdir",
+                                 obj.string(),
+                                 "--prefix",
+                                 "Vbrickyard_top",
+                                 "--top-module",
+                                 "brickyard_top",
+                                 "-I" + out.string()};
+  for (const auto& s : rtl_sources(out)) vl.push_back(s);
+  Run br = run(vl, true);
+  if (br.status != 0) {
+    rep.log = br.out;
+    throw std::runtime_error("verilator --build failed:\n" + br.out);
+  }
+  rep.model_path = (vdir / "libbrickyard_top.so").string();
+  std::vector<std::string> cc = {BRICKYARD_CXX,
+                                 "-std=c++17",
+                                 "-O1",
+                                 "-fPIC",
+                                 "-shared",
+                                 "-DVM_COVERAGE=0",
+                                 "-DVM_SC=0",
+                                 "-DVM_TRACE=0",
+                                 "-DVM_TRACE_FST=0",
+                                 "-DVM_TRACE_VCD=0",
+                                 "-DBRICKYARD_DATAFLOW=" + std::to_string(int(a.dataflow)),
+                                 "-DBRICKYARD_ROWS=" + std::to_string(a.pe_rows),
+                                 "-DBRICKYARD_COLS=" + std::to_string(a.pe_cols),
+                                 "-I" BRICKYARD_SOURCE_DIR,
+                                 "-I" + obj.string(),
+                                 "-isystem",
+                                 BRICKYARD_VERILATOR_ROOT "/include",
+                                 "-isystem",
+                                 BRICKYARD_VERILATOR_ROOT "/include/vltstd",
+                                 BRICKYARD_SOURCE_DIR "/rtlgen/rtl_model_glue.cpp",
+                                 (obj / "Vbrickyard_top__ALL.a").string(),
+                                 BRICKYARD_VERILATOR_ROOT "/include/verilated.cpp",
+                                 BRICKYARD_VERILATOR_ROOT "/include/verilated_threads.cpp",
+                                 "-pthread",
+                                 "-o",
+                                 rep.model_path};
+  Run cr = run(cc, true);
+  rep.build_seconds = since(t0);
+  if (cr.status != 0) {
+    rep.log = cr.out;
+    throw std::runtime_error("compiling the rtl model failed:\n" + cr.out);
+  }
+  std::error_code ec;
+  fs::remove_all(obj, ec); // objects are large and rebuilt on demand
+
+  // 3. Simulate every layer with the exported RTL as the array.
+  say("simulate: every layer on the rtl engine built from the exported top");
+  t0 = std::chrono::steady_clock::now();
+  const std::string exe =
+      opt.brickyard_exe.empty() ? fs::read_symlink("/proc/self/exe").string() : opt.brickyard_exe;
+  Run sr = run({exe, "simulate", "--design", (out / "design.json").string(), "--engine", "rtl",
+                "--rtl-model", rep.model_path, "--json", "-q"},
+               false);
+  rep.sim_seconds = since(t0);
+  model::json j;
+  try {
+    j = model::json::parse(sr.out);
+  } catch (const std::exception&) {
+    rep.log = sr.out;
+    throw std::runtime_error("brickyard simulate failed (status " + std::to_string(sr.status) +
+                             "):\n" + sr.out);
+  }
+  rep.pass = true;
+  for (const auto& l : j.at("layers")) {
+    LayerCheck c;
+    c.name = l.at("name").get<std::string>();
+    c.sim_cycles = l.at("cycles").get<std::int64_t>();
+    c.est_cycles = l.at("estimate").at("cycles").get<std::int64_t>();
+    c.error = c.sim_cycles > 0 ? double(c.est_cycles - c.sim_cycles) / double(c.sim_cycles) : 0;
+    c.bit_exact =
+        l.at("mismatches").get<std::int64_t>() == 0 && l.at("outputs").get<std::int64_t>() > 0;
+    rep.pass = rep.pass && c.bit_exact && std::abs(c.error) <= opt.tolerance;
+    rep.layers.push_back(c);
+  }
+  if (rep.layers.size() != d.network.layers.size()) rep.pass = false;
+
+  // 4. Report beside the model.
+  model::json r = {
+      {"lint_clean", rep.lint_clean},
+      {"pass", rep.pass},
+      {"tolerance", opt.tolerance},
+      {"model", rep.model_path},
+      {"seconds",
+       {{"lint", rep.lint_seconds}, {"build", rep.build_seconds}, {"simulate", rep.sim_seconds}}},
+      {"layers", model::json::array()}};
+  for (const auto& c : rep.layers)
+    r["layers"].push_back({{"name", c.name},
+                           {"estimated_cycles", c.est_cycles},
+                           {"simulated_cycles", c.sim_cycles},
+                           {"error", c.error},
+                           {"bit_exact", c.bit_exact}});
+  model::write_json_file((vdir / "report.json").string(), r);
+  return rep;
+}
+
+} // namespace brickyard::rtlgen

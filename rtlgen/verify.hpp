@@ -1,0 +1,42 @@
+#pragma once
+// `brickyard export-rtl --verify`: proves the exported files describe the accelerator
+// brickyard costed. (1) verilator --lint-only -Wall on the exported top; (2) Verilates it
+// and builds <out>/verify/libbrickyard_top.so (rtl_model_glue.cpp: RtlEngine around the
+// exported top); (3) runs `brickyard simulate --design <out>/design.json --engine rtl
+// --rtl-model <lib>` and compares every layer with the estimator and the reference
+// convolution; (4) writes <out>/verify/report.json.
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace brickyard::rtlgen {
+
+struct VerifyOptions {
+  double tolerance = 0.05;   // largest |estimated - simulated| / simulated cycles
+  std::string brickyard_exe; // the brickyard binary that simulates ("" = this process's)
+  int jobs = 2;              // parallel compile jobs
+  std::function<void(const std::string&)> progress;
+};
+
+struct LayerCheck {
+  std::string name;
+  std::int64_t est_cycles = 0, sim_cycles = 0;
+  double error = 0; // (estimated - simulated) / simulated
+  bool bit_exact = false;
+};
+
+struct VerifyReport {
+  bool lint_clean = false;
+  std::string log; // lint / build / simulate output when a step failed
+  std::vector<LayerCheck> layers;
+  bool pass = false; // lint clean, every layer bit-exact and within tolerance
+  double lint_seconds = 0, build_seconds = 0, sim_seconds = 0;
+  std::string model_path; // the built shared library
+};
+
+// out_dir: a directory written by export_design(). Throws std::runtime_error if a tool is
+// missing or a step fails for reasons other than the design (the report says which).
+VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt);
+
+} // namespace brickyard::rtlgen
