@@ -11,6 +11,7 @@
 #include "model/json_io.hpp"
 #include "model/mapper.hpp"
 #include "rtlgen/export.hpp"
+#include "rtlgen/synth.hpp"
 #include "rtlgen/verify.hpp"
 
 namespace po = boost::program_options;
@@ -41,6 +42,7 @@ int run_export_rtl(const std::vector<std::string>& args) {
                                                      "output directory (must not exist)")(
       "force", "replace an existing output directory")(
       "verify", "lint, build the rtl engine from the exported top, simulate every layer")(
+      "synth", "Yosys generic synthesis of the exported array, next to the area model")(
       "tolerance", po::value(&tolerance)->default_value(5),
       "--verify: largest estimator error in cycles, percent")(
       "jobs,j", po::value(&jobs)->default_value(2),
@@ -88,6 +90,17 @@ int run_export_rtl(const std::vector<std::string>& args) {
             << d.accelerator.pe_rows << "x" << d.accelerator.pe_cols << " "
             << to_string(d.accelerator.dataflow) << "):\n";
   for (const auto& f : files) std::cout << "  " << f << "\n";
+  if (vm.count("synth")) {
+    if (!vm.count("quiet")) std::cerr << "  synth: yosys synth -flatten of pe_array\n";
+    rtlgen::SynthReport s = rtlgen::synthesize(out, d.accelerator, tech);
+    std::cout << "synth: pe_array " << d.accelerator.pe_rows << "x" << d.accelerator.pe_cols
+              << " = " << s.cells << " generic cells (" << fmt("%.0f", s.cells_per_fu)
+              << " per fusion unit), yosys " << fmt("%.1f", s.seconds) << " s; log " << s.log_path
+              << "\n"
+              << "       area model: fusion units " << fmt("%.4f", s.model_fu_mm2)
+              << " mm2, buffers " << fmt("%.4f", s.model_sram_mm2) << " mm2 (SRAM macros, "
+              << s.sram_bits / 8 << " bytes in banks, not synthesized)\n";
+  }
   if (!vm.count("verify")) return kExitOk;
 
   rtlgen::VerifyOptions vo;

@@ -1,8 +1,5 @@
 #include "rtlgen/verify.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -12,47 +9,15 @@
 
 #include "model/design.hpp"
 #include "model/json_io.hpp"
+#include "rtlgen/run.hpp"
 
 namespace brickyard::rtlgen {
 
 namespace fs = std::filesystem;
+using detail::Run;
+using detail::run;
 
 namespace {
-
-struct Run {
-  int status = -1; // exit status, or -1 if it did not exit normally
-  std::string out; // stdout (and stderr if merged)
-};
-
-// Runs argv[0] with arguments (no shell), capturing stdout, and stderr too if `merge`.
-Run run(const std::vector<std::string>& argv, bool merge, const std::string& cwd = "") {
-  int fd[2];
-  if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    if (merge) dup2(fd[1], 2);
-    close(fd[0]);
-    close(fd[1]);
-    if (!cwd.empty() && chdir(cwd.c_str()) != 0) _exit(127);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    execvp(a[0], a.data());
-    _exit(127);
-  }
-  close(fd[1]);
-  Run r;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd[0], buf, sizeof buf)) > 0) r.out.append(buf, std::size_t(n));
-  close(fd[0]);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return r;
-}
 
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

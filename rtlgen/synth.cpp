@@ -1,0 +1,51 @@
+#include "rtlgen/synth.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <stdexcept>
+
+#include "model/estimator.hpp"
+#include "model/json_io.hpp"
+#include "rtlgen/export.hpp"
+#include "rtlgen/run.hpp"
+
+namespace brickyard::rtlgen {
+
+namespace fs = std::filesystem;
+
+SynthReport synthesize(const std::string& out_dir, const model::Accelerator& a,
+                       const model::Tech& tech) {
+  const fs::path dir = fs::absolute(out_dir) / "synth";
+  fs::create_directories(dir);
+  SynthReport r;
+  r.log_path = (dir / "pe_array.log").string();
+  r.stat_path = (dir / "pe_array.stat.json").string();
+  const std::string rtl = BRICKYARD_SOURCE_DIR "/rtl/";
+  std::string files;
+  for (const char* f : {"bitbrick.sv", "fusion_unit.sv", "pe_array_ws.sv", "pe_array_os.sv",
+                        "pe_array_rs.sv", "pe_array.sv"})
+    files += " " + rtl + f;
+  // As scripts/synth.sh: parameters set before the first elaboration (-defer + chparam).
+  const std::string script =
+      "read_verilog -defer -sv" + files + "; hierarchy -top pe_array -chparam ROWS " +
+      std::to_string(a.pe_rows) + " -chparam COLS " + std::to_string(a.pe_cols) +
+      " -chparam DATAFLOW " + std::to_string(int(a.dataflow)) +
+      "; synth -flatten -top pe_array; tee -q -o " + r.stat_path + " stat -json; stat";
+  fs::remove(r.stat_path);
+  auto t0 = std::chrono::steady_clock::now();
+  detail::Run y = detail::run({"yosys", "-q", "-l", r.log_path, "-p", script}, true);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  if (y.status == 127) throw std::runtime_error("yosys not found in PATH");
+  if (y.status != 0 || !fs::exists(r.stat_path))
+    throw std::runtime_error("yosys failed (log: " + r.log_path + ")");
+  model::json j = model::read_json_file(r.stat_path, "synth");
+  r.cells = j.at("design").at("num_cells").get<std::int64_t>();
+  r.fusion_units = std::int64_t(a.pe_rows) * a.pe_cols;
+  r.cells_per_fu = double(r.cells) / double(r.fusion_units);
+  r.model_fu_mm2 = double(r.fusion_units) * tech.fu_area_um2 * 1e-6;
+  r.model_sram_mm2 = model::area_mm2(a, tech) - r.model_fu_mm2;
+  for (const auto& g : buffer_geometry(a)) r.sram_bits += std::int64_t(g.banks) * g.bank_words * 32;
+  return r;
+}
+
+} // namespace brickyard::rtlgen
