@@ -1,0 +1,197 @@
+#pragma once
+// The hardware half of the JAQ co-search (seeds/jaq-paper.txt, "Accelerator Architecture
+// Search"; issue 8 items 1-2):
+//
+//  * HwSpace: the accelerator choices: PE_x, PE_y (3..64), activation/weight/output buffer
+//    sizes (64..528 KB in 16 KB steps) and dataflow (WS/OS/RS). Loop order and tiles are
+//    not heads here: the BatchTile mapper picks them per layer for the chosen accelerator.
+//  * HwGenNet: the hardware generation network. Input: the encoding of the current argmax
+//    subnet, per operator (kernel, stride, output rows, in ch, out ch, a bits, w bits);
+//    five residual blocks; one categorical head per choice with Gumbel-softmax outputs.
+//  * CostModel: a differentiable surrogate of per-layer log latency and log energy given
+//    the operator encoding and the (soft) accelerator encoding, as DANCE's evaluator
+//    network that JAQ's estimator follows (Choi et al. 2021).
+//  * HwCost: evaluates a choice. The *value* is always exact: estimator + BatchTile over
+//    every layer of the subnet on the chosen accelerator (memoized per layer and
+//    accelerator). The *gradient* comes from the surrogate (latency, energy; straight
+//    through: exact + s - detach(s)) and from the exact area of every option of every head
+//    (area is closed-form: expected area over each head's Gumbel weights, the other heads
+//    at their choice). The surrogate trains online on the exact evaluations. Why this
+//    path: it keeps every reported number exact, costs one BatchTile sweep per iteration
+//    (the expected exact cost over every option of every head would need ~200 sweeps),
+//    and its gradient reaches both the generation network (through the soft accelerator
+//    encoding) and the bit parameters (through the operator encoding's bit features).
+//  * Misguided rate (JAQ Table 7, for the hardware path): how often the surrogate prefers
+//    a choice (one head moved to another option) that the exact estimator scores worse.
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <torch/nn/cloneable.h>
+#include <torch/nn/modules/container/modulelist.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+#include <torch/optim/optimizer.h>
+#include <torch/types.h>
+
+#include "model/accelerator.hpp"
+#include "model/calibration.hpp"
+#include "model/cost.hpp"
+#include "model/layer.hpp"
+#include "model/mapping.hpp"
+#include "model/tech.hpp"
+
+namespace brickyard::search {
+
+enum HwHead { kPeX = 0, kPeY, kAbuf, kWbuf, kObuf, kDataflow, kNumHeads };
+const char* to_string(HwHead h);
+
+struct HwSpace {
+  int pe_min = 3, pe_max = 64;
+  std::int64_t buf_min = 64 * 1024, buf_max = 528 * 1024, buf_step = 16 * 1024;
+  std::vector<model::Dataflow> dataflows = {model::Dataflow::WS, model::Dataflow::OS,
+                                            model::Dataflow::RS};
+  model::Accelerator base; // clock, DRAM, tech: everything the heads do not choose
+
+  int options(HwHead h) const;
+  // Value of option i of a head: PE count, buffer bytes, or dataflow index.
+  std::int64_t value(HwHead h, int i) const;
+  model::Accelerator accelerator(const std::array<int, kNumHeads>& choice) const;
+  // The option of each head nearest to an accelerator's values.
+  std::array<int, kNumHeads> choice_of(const model::Accelerator& a) const;
+};
+
+// Operator encoding (JAQ Fig. 2): 7 features per layer, log2-scaled where sizes vary over
+// orders of magnitude; bits as b / 8. Depthwise/grouped layers use in ch per group.
+inline constexpr int kOpFeatures = 7;
+torch::Tensor encode_layers(const std::vector<model::Layer>& layers); // [L, 7] float
+
+struct HwGenOptions {
+  int max_layers = 32; // encodings are zero-padded to this many operators
+  int hidden = 128;
+  int blocks = 5; // residual blocks (JAQ: five)
+};
+
+struct HwGenOutput {
+  std::array<torch::Tensor, kNumHeads> logits;  // [options] each
+  std::array<torch::Tensor, kNumHeads> weights; // Gumbel-softmax (hard: straight-through one-hot)
+  std::array<int, kNumHeads> choice{};          // argmax of the weights
+};
+
+class HwGenNetImpl : public torch::nn::Cloneable<HwGenNetImpl> {
+public:
+  HwGenNetImpl(HwSpace space, HwGenOptions options = {});
+  void reset() override;
+  // ops: [L, 7] operator encoding (L <= max_layers). tau: Gumbel temperature; hard: one-hot
+  // forward with soft gradient; sample=false: plain softmax (no noise), for evaluation.
+  HwGenOutput forward(const torch::Tensor& ops, double tau, bool hard = true, bool sample = true);
+
+  HwSpace space;
+  HwGenOptions options;
+  torch::nn::Linear input{nullptr};
+  torch::nn::ModuleList blocks{nullptr}; // each: Linear, Linear (x + W2 relu(W1 x))
+  torch::nn::ModuleList heads{nullptr};
+};
+TORCH_MODULE(HwGenNet);
+
+// Soft accelerator encoding from head weights: expected log2 PE_x, PE_y, buffer KB (scaled)
+// and the dataflow weights; 8 features. Differentiable in the weights.
+inline constexpr int kAccelFeatures = 8;
+torch::Tensor encode_accelerator(const HwSpace& space,
+                                 const std::array<torch::Tensor, kNumHeads>& weights);
+
+class CostModelImpl : public torch::nn::Cloneable<CostModelImpl> {
+public:
+  explicit CostModelImpl(int hidden = 64);
+  void reset() override;
+  // ops [L, 7], accel [8] -> [L, 2]: predicted log cycles and log energy (pJ) per layer.
+  torch::Tensor forward(const torch::Tensor& ops, const torch::Tensor& accel);
+  // As forward, with copies of the parameters: gradients reach the inputs only, and the
+  // result stays valid when the parameters are updated afterwards.
+  torch::Tensor forward_frozen(const torch::Tensor& ops, const torch::Tensor& accel);
+  // Rows of [8 accelerator + 7 operator features] -> [N, 2].
+  torch::Tensor forward_rows(const torch::Tensor& x);
+
+  int hidden;
+  torch::nn::Linear l1{nullptr}, l2{nullptr}, l3{nullptr};
+};
+TORCH_MODULE(CostModel);
+
+struct HwCostOptions {
+  double lambda_energy = 0.33, lambda_latency = 0.33, lambda_area = 0.33;
+  // Normalizers (the co-search's reference design, e.g. uniform 8-bit on BitFusion's
+  // default accelerator): cost = lE*E/E_ref + lL*L/L_ref + lA*A/A_ref.
+  double ref_energy_j = 1, ref_latency_s = 1, ref_area_mm2 = 1;
+  int surrogate_steps = 2; // surrogate Adam steps (batch 128) per evaluate()
+  double surrogate_lr = 3e-3;
+  std::size_t replay = 4096;        // surrogate training samples kept
+  int threads = 0;                  // BatchTile threads (0: hardware threads)
+  double misguided_min_diff = 0.01; // check_misguided ignores choices closer than this
+};
+
+struct HwEval {
+  model::Accelerator accel;
+  double latency_s = 0, energy_j = 0, area_mm2 = 0; // exact
+  std::vector<model::Cost> layers;                  // exact, best mapping each
+  std::vector<model::Mapping> mappings;
+  double cost = 0;     // exact weighted normalized cost
+  torch::Tensor loss;  // scalar: value = cost, gradient via surrogate and exact area
+  double seconds = 0;  // wall time of the exact evaluation (BatchTile)
+  bool cached = false; // every layer came from the memo
+};
+
+class HwCost {
+public:
+  HwCost(HwSpace space, model::Tech tech, model::Calibration cal, HwCostOptions options = {});
+  ~HwCost();
+  HwCost(const HwCost&) = delete;
+  HwCost& operator=(const HwCost&) = delete;
+
+  // Exact cost of `gen.choice` for `layers` (bits and shapes of the current argmax subnet),
+  // plus a differentiable loss whose gradient reaches gen.weights and, through `ops`
+  // (if it requires grad), the operator encoding. Trains the surrogate on the result.
+  HwEval evaluate(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
+                  const HwGenOutput& gen);
+  // Exact evaluation only (baselines, reports).
+  HwEval exact(const std::vector<model::Layer>& layers, const model::Accelerator& a);
+
+  // Misguided check: moves one random head of `gen.choice` to a random other option and
+  // asks whether the surrogate's + exact area's preference agrees with the exact cost.
+  // Returns true if misguided; counts into misguided()/checks().
+  bool check_misguided(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
+                       const HwGenOutput& gen, std::uint64_t seed);
+  double misguided_rate() const { return checks_ ? double(misguided_) / double(checks_) : 0; }
+  std::int64_t checks() const { return checks_; }
+
+  // Fits the surrogate on `samples` random (layer, accelerator) pairs first (seconds).
+  void warm_up(const std::vector<model::Layer>& layers, int samples, std::uint64_t seed);
+  double surrogate_loss() const { return last_fit_loss_; }
+  std::size_t memo_size() const { return memo_.size(); }
+  void clear_memo() { memo_.clear(); }
+
+  const HwSpace& space() const { return space_; }
+  CostModel& surrogate() { return surrogate_; }
+
+private:
+  double weighted(double e, double l, double a) const;
+  void remember(const torch::Tensor& ops, const torch::Tensor& accel,
+                const std::vector<model::Cost>& costs);
+  void fit(int steps);
+
+  HwSpace space_;
+  model::Tech tech_;
+  model::Calibration cal_;
+  HwCostOptions opt_;
+  CostModel surrogate_;
+  std::unique_ptr<torch::optim::Optimizer> sgd_;
+  torch::Tensor X_, Y_; // replay ring: [8 accel + 7 op features], [2 targets] per row
+  std::size_t next_ = 0, filled_ = 0;
+  double last_fit_loss_ = 0;
+  std::unordered_map<std::string, std::pair<model::Cost, model::Mapping>> memo_;
+  std::int64_t misguided_ = 0, checks_ = 0;
+};
+
+} // namespace brickyard::search
