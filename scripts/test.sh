@@ -25,4 +25,5 @@ if [[ "${BRICKYARD_SKIP_BENCH:-0}" != 1 ]]; then
   ./build/bench/bench_mapper 11 || echo "bench_mapper failed to run (not a test failure)"
   ./build/bench/bench_engine || echo "bench_engine failed to run (not a test failure)"
   ./build/bench/bench_simulate || echo "bench_simulate failed to run (not a test failure)"
+  ./build/bench/bench_hwcost || echo "bench_hwcost failed to run (not a test failure)"
 fi
