@@ -290,7 +290,7 @@ HwEval HwCost::exact(const std::vector<model::Layer>& layers, const model::Accel
 }
 
 HwEval HwCost::evaluate(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
-                        const HwGenOutput& gen) {
+                        const HwGenOutput& gen, const SoftSubnet* soft) {
   const model::Accelerator a = space_.accelerator(gen.choice);
   HwEval ev = exact(layers, a);
 
@@ -301,9 +301,17 @@ HwEval HwCost::evaluate(const std::vector<model::Layer>& layers, const torch::Te
   // Latency and energy: exact value, relative gradient of the surrogate (straight through
   // in log space: value * exp(log s - detach(log s))).
   auto accel = encode_accelerator(space_, gen.weights);
-  auto pred = to_log(surrogate_->forward_frozen(ops, accel)); // ln cycles, ln pJ per layer
-  auto log_l = torch::logsumexp(pred.select(1, 0), 0);
-  auto log_e = torch::logsumexp(pred.select(1, 1), 0);
+  torch::Tensor log_l, log_e; // ln of the surrogate's total cycles and energy (pJ)
+  if (soft) {
+    auto pred = to_log(surrogate_->forward_frozen(soft->ops, accel));
+    auto log_w = torch::log(soft->weight.clamp_min(1e-12));
+    log_l = torch::logsumexp(pred.select(1, 0) + log_w, 0);
+    log_e = torch::logsumexp(pred.select(1, 1) + log_w, 0);
+  } else {
+    auto pred = to_log(surrogate_->forward_frozen(ops, accel)); // ln cycles, ln pJ per layer
+    log_l = torch::logsumexp(pred.select(1, 0), 0);
+    log_e = torch::logsumexp(pred.select(1, 1), 0);
+  }
   auto lat = ev.latency_s * torch::exp(log_l - log_l.detach());
   auto en = ev.energy_j * torch::exp(log_e - log_e.detach());
   // Area: closed form, so the exact area of every option of every head (others at their

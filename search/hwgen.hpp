@@ -153,8 +153,15 @@ public:
   // Exact cost of `gen.choice` for `layers` (bits and shapes of the current argmax subnet),
   // plus a differentiable loss whose gradient reaches gen.weights and, through `ops`
   // (if it requires grad), the operator encoding. Trains the surrogate on the result.
+  // With `soft`, the surrogate's gradient comes from the expected subnet instead: the
+  // layers of every candidate op, each weighted by its (Gumbel) weight, so that it also
+  // reaches the supernet's op parameters (FBNet's expected latency, Eq. 4 of JAQ).
+  struct SoftSubnet {
+    torch::Tensor ops;    // [N, 7] operator encodings of every candidate's layers
+    torch::Tensor weight; // [N] weight of each row (1 for layers that are always there)
+  };
   HwEval evaluate(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
-                  const HwGenOutput& gen);
+                  const HwGenOutput& gen, const SoftSubnet* soft = nullptr);
   // Exact evaluation only (baselines, reports).
   HwEval exact(const std::vector<model::Layer>& layers, const model::Accelerator& a);
 
