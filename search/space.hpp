@@ -75,7 +75,7 @@ nlohmann::json to_json(const SearchSpace& s);
 SearchSpace space_from_json(const nlohmann::json& j);
 
 // Presets:
-//   "small":   Fashion-MNIST 28x28x1, stem 16 at stride 2, 5 blocks of 16-64 channels, 6
+//   "small":   Fashion-MNIST 28x28x1, stem 16 at stride 2, 5 blocks of 24-64 channels, 6
 //              candidates (k3_e1, k3_e1_g2, k3_e3, k5_e1, k5_e3, skip); sized for a CPU search
 //              of a few minutes on 2 cores.
 //   "fbnet22": the 22-block FBNet space of JAQ (FBNet-A macro-architecture, 9 candidate ops
