@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include <ATen/Parallel.h>
+#include <torch/nn/modules/batchnorm.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
@@ -154,6 +155,26 @@ EvalResult evaluate(SubnetImpl& net, const Dataset& data, const torch::Tensor& i
                        [&](const torch::Tensor& x) { return net.forward(x); });
 }
 
+void recalibrate_batch_norm(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                            std::int64_t batches, std::int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::nn::BatchNorm2d> bns;
+  for (const auto& m : net.modules(/*include_self=*/false))
+    if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m)) {
+      bn->reset_running_stats();
+      bn->options.momentum(c10::nullopt); // cumulative moving average over the batches
+      bns.emplace_back(bn);
+    }
+  LoaderOptions lo;
+  lo.batch_size = batch_size;
+  Loader loader(data, indices, lo);
+  net.train();
+  Batch b;
+  for (std::int64_t i = 0; i < batches && loader.next(b); ++i) net.forward(b.images);
+  for (auto& bn : bns) bn->options.momentum(0.1);
+  net.eval();
+}
+
 SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
                     const SearchOptions& o) {
   check_options(o);
@@ -202,9 +223,11 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
     Batch b;
     for (std::int64_t it = 0; it < w_iters && w_loader.next(b); ++it) {
       tau = o.tau_start * std::pow(o.tau_decay, epoch + static_cast<double>(it) / w_iters);
-      // Weight step (w of Eq. 4): Gumbel-sampled supernet on train_w.
-      set_lr(w_opt,
-             0.5 * o.w_lr * (1 + std::cos(M_PI * static_cast<double>(done_iters) / total_iters)));
+      // Weight step (w of Eq. 4): Gumbel-sampled supernet on train_w. Cosine learning rate
+      // over the planned iterations or, if sooner, the time limit.
+      double progress = static_cast<double>(done_iters) / static_cast<double>(total_iters);
+      if (o.time_limit_s > 0) progress = std::max(progress, since(t0) / o.time_limit_s);
+      set_lr(w_opt, 0.5 * o.w_lr * (1 + std::cos(M_PI * std::min(progress, 1.0))));
       net.train();
       set_requires_grad(arch, false);
       auto logits = net.forward(b.images, tau, true);

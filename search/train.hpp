@@ -21,7 +21,7 @@ namespace brickyard::search {
 struct SearchOptions {
   int epochs = 3;
   std::int64_t batch_size = 128;
-  double w_lr = 0.05; // SGD, cosine-annealed to 0 over the planned iterations
+  double w_lr = 0.05; // SGD, cosine-annealed to 0 over the planned iterations or time limit
   double w_momentum = 0.9;
   double w_weight_decay = 4e-5;
   double arch_lr = 0.01; // Adam (FBNet's theta optimizer)
@@ -71,5 +71,11 @@ EvalResult evaluate(SupernetImpl& net, const Dataset& data, const torch::Tensor&
                     double tau, std::int64_t batch_size = 256);
 EvalResult evaluate(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
                     std::int64_t batch_size = 256);
+
+// Re-estimates a derived subnet's BatchNorm statistics on `batches` batches of `indices`
+// (train-mode forward, no gradients, cumulative averages): the supernet's statistics are
+// those of the Gumbel-weighted mixtures of all candidates, not of the chosen op alone.
+void recalibrate_batch_norm(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                            std::int64_t batches = 20, std::int64_t batch_size = 128);
 
 } // namespace brickyard::search

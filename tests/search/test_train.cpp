@@ -148,3 +148,27 @@ TEST_CASE("search: bad options name the field") {
     CHECK(e.field() == "tau_decay");
   }
 }
+
+TEST_CASE("search: BatchNorm recalibration of a derived subnet uses the subnet's own statistics") {
+  DataOptions d;
+  d.train_limit = 600;
+  d.test_limit = 10;
+  const auto data = load(d);
+  const auto split = data.split(d);
+  torch::manual_seed(2);
+  Supernet net(small_fast_space());
+  Subnet sub(*net, argmax_choice(*net));
+  const auto rows = split.train_w.slice(0, 0, 64);
+  // One batch holding every row: the cumulative average is that batch's statistics.
+  recalibrate_batch_norm(*sub, data, rows, 1, 64);
+  CHECK_FALSE(sub->is_training());
+  torch::NoGradGuard no_grad;
+  const auto x = data.images.index_select(0, rows).contiguous(at::MemoryFormat::ChannelsLast);
+  QuantSetup fixed;
+  fixed.mode = QuantMode::Full;
+  const auto y = sub->stem->forward(prepare_input(x, fixed.mode, fixed.a_bits), {}, {}, fixed);
+  CHECK(torch::allclose(sub->stem_bn->running_mean, y.mean({0, 2, 3}), 1e-4, 1e-5));
+  CHECK(
+      torch::allclose(sub->stem_bn->running_var, y.var({0, 2, 3}, /*unbiased=*/true), 1e-3, 1e-5));
+  CHECK(sub->stem_bn->options.momentum().value() == 0.1);
+}
