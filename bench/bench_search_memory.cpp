@@ -72,7 +72,7 @@ struct Args {
   std::string space = "fbnet22";
   int batch = 8;
   int threads = 2;
-  int steps = 3;
+  int steps = 2;
   std::string child;
 };
 
@@ -175,6 +175,7 @@ std::map<std::string, double> spawn(const char* self, const Args& a, const std::
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   if (!a.child.empty()) return run_child(a);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0); // one line per mode as soon as it is measured
   std::printf("supernet search step memory, space %s, batch %d, %d threads (each mode in its own "
               "process; step peak = VmHWM during one step - RSS before it, after a warm-up step)\n",
               a.space.c_str(), a.batch, a.threads);
