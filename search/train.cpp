@@ -1,0 +1,306 @@
+#include "search/train.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <ATen/Parallel.h>
+#include <torch/nn/modules/batchnorm.h>
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
+#include "model/error.hpp"
+
+namespace brickyard::search {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+std::string clock_text(double s) {
+  if (!(s >= 0) || s > 1e7) return "--:--";
+  const auto t = static_cast<long>(std::lround(s));
+  char buf[32];
+  if (t >= 3600)
+    std::snprintf(buf, sizeof buf, "%ld:%02ld:%02ld", t / 3600, t / 60 % 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ld:%02ld", t / 60, t % 60);
+  return buf;
+}
+
+std::string bar(double fraction, int width = 20) {
+  const int full = std::clamp(static_cast<int>(fraction * width), 0, width);
+  return "[" + std::string(static_cast<std::size_t>(full), '#') +
+         std::string(static_cast<std::size_t>(width - full), '.') + "]";
+}
+
+// Running mean of loss and accuracy over one epoch.
+struct Meter {
+  double loss = 0, correct = 0;
+  std::int64_t n = 0;
+  void add(const torch::Tensor& logits, const torch::Tensor& labels, const torch::Tensor& loss_t) {
+    const auto b = labels.size(0);
+    loss += loss_t.item<double>() * static_cast<double>(b);
+    correct += logits.argmax(1).eq(labels).sum().item<double>();
+    n += b;
+  }
+  double mean_loss() const { return n ? loss / static_cast<double>(n) : 0.0; }
+  double accuracy() const { return n ? correct / static_cast<double>(n) : 0.0; }
+};
+
+void set_lr(torch::optim::Optimizer& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+}
+
+void set_requires_grad(const std::vector<torch::Tensor>& ps, bool on) {
+  for (auto t : ps) t.requires_grad_(on);
+}
+
+template <typename Forward>
+EvalResult evaluate_with(torch::nn::Module& net, const Dataset& data, const torch::Tensor& indices,
+                         std::int64_t batch_size, Forward forward) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = net.is_training();
+  net.eval();
+  LoaderOptions lo;
+  lo.batch_size = batch_size;
+  lo.shuffle = false;
+  Loader loader(data, indices, lo);
+  Meter m;
+  Batch b;
+  while (loader.next(b)) {
+    const auto logits = forward(b.images);
+    m.add(logits, b.labels, torch::cross_entropy_loss(logits, b.labels));
+  }
+  net.train(was_training);
+  return {m.mean_loss(), m.accuracy(), m.n};
+}
+
+void check_options(const SearchOptions& o) {
+  using model::SpecError;
+  if (o.epochs < 1) throw SpecError("epochs", "must be >= 1");
+  if (o.batch_size < 1) throw SpecError("batch_size", "must be >= 1");
+  if (!(o.w_lr > 0)) throw SpecError("w_lr", "must be > 0");
+  if (!(o.arch_lr > 0)) throw SpecError("arch_lr", "must be > 0");
+  if (!(o.tau_start > 0)) throw SpecError("tau_start", "must be > 0");
+  if (!(o.tau_decay > 0 && o.tau_decay <= 1)) throw SpecError("tau_decay", "must be in (0, 1]");
+  if (o.warmup_epochs < 0) throw SpecError("warmup_epochs", "must be >= 0");
+  if (o.max_batches < 0) throw SpecError("max_batches", "must be >= 0");
+  if (o.val_limit < 0) throw SpecError("val_limit", "must be >= 0");
+  if (o.time_limit_s < 0) throw SpecError("time_limit_s", "must be >= 0");
+  if (o.progress_every < 1) throw SpecError("progress_every", "must be >= 1");
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Per-epoch log: CSV with a header, or one JSON object per line.
+class EpochLog {
+public:
+  explicit EpochLog(const std::string& path) : csv_(ends_with(path, ".csv")) {
+    if (path.empty()) return;
+    out_.open(path, std::ios::trunc);
+    if (!out_) throw model::SpecError("log_path", "cannot write '" + path + "'");
+    if (csv_)
+      out_ << "epoch,tau,train_loss,train_accuracy,arch_loss,arch_accuracy,val_loss,"
+              "val_accuracy,seconds,images_per_s\n";
+  }
+  void write(const EpochStats& e) {
+    if (!out_.is_open()) return;
+    char line[512];
+    if (csv_)
+      std::snprintf(line, sizeof line, "%d,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.6g,%.3f,%.1f\n", e.epoch,
+                    e.tau, e.train_loss, e.train_accuracy, e.arch_loss, e.arch_accuracy, e.val_loss,
+                    e.val_accuracy, e.seconds, e.images_per_s);
+    else
+      std::snprintf(line, sizeof line,
+                    "{\"epoch\": %d, \"tau\": %.6g, \"train_loss\": %.6g, \"train_accuracy\": "
+                    "%.6g, \"arch_loss\": %.6g, \"arch_accuracy\": %.6g, \"val_loss\": %.6g, "
+                    "\"val_accuracy\": %.6g, \"seconds\": %.3f, \"images_per_s\": %.1f}\n",
+                    e.epoch, e.tau, e.train_loss, e.train_accuracy, e.arch_loss, e.arch_accuracy,
+                    e.val_loss, e.val_accuracy, e.seconds, e.images_per_s);
+    out_ << line << std::flush;
+  }
+  void write_choice(const nlohmann::json& choice) {
+    if (out_.is_open() && !csv_) out_ << nlohmann::json{{"choice", choice}}.dump() << "\n";
+  }
+
+private:
+  bool csv_;
+  std::ofstream out_;
+};
+
+} // namespace
+
+EvalResult evaluate(SupernetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                    double tau, std::int64_t batch_size) {
+  return evaluate_with(net, data, indices, batch_size,
+                       [&](const torch::Tensor& x) { return net.forward(x, tau, false); });
+}
+
+EvalResult evaluate(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                    std::int64_t batch_size) {
+  return evaluate_with(net, data, indices, batch_size,
+                       [&](const torch::Tensor& x) { return net.forward(x); });
+}
+
+void recalibrate_batch_norm(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                            std::int64_t batches, std::int64_t batch_size) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::nn::BatchNorm2d> bns;
+  for (const auto& m : net.modules(/*include_self=*/false))
+    if (auto bn = std::dynamic_pointer_cast<torch::nn::BatchNorm2dImpl>(m)) {
+      bn->reset_running_stats();
+      bn->options.momentum(c10::nullopt); // cumulative moving average over the batches
+      bns.emplace_back(bn);
+    }
+  LoaderOptions lo;
+  lo.batch_size = batch_size;
+  Loader loader(data, indices, lo);
+  net.train();
+  Batch b;
+  for (std::int64_t i = 0; i < batches && loader.next(b); ++i) net.forward(b.images);
+  for (auto& bn : bns) bn->options.momentum(0.1);
+  net.eval();
+}
+
+SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
+                    const SearchOptions& o) {
+  check_options(o);
+  if (o.threads > 0) at::set_num_threads(o.threads);
+  torch::manual_seed(o.seed);
+  const auto t0 = Clock::now();
+
+  const auto weights = net.weight_parameters();
+  const auto arch = net.arch_parameters();
+  torch::optim::SGD w_opt(weights, torch::optim::SGDOptions(o.w_lr)
+                                       .momentum(o.w_momentum)
+                                       .weight_decay(o.w_weight_decay)
+                                       .nesterov(true));
+  torch::optim::Adam a_opt(
+      arch,
+      torch::optim::AdamOptions(o.arch_lr).betas({0.5, 0.999}).weight_decay(o.arch_weight_decay));
+
+  LoaderOptions lw;
+  lw.batch_size = o.batch_size;
+  lw.seed = o.seed;
+  lw.drop_last = true; // no tiny last batch for BatchNorm
+  LoaderOptions la = lw;
+  la.seed = o.seed + 1;
+  Loader w_loader(data, split.train_w, lw);
+  Loader a_loader(data, split.train_a, la);
+  auto limit = [&](std::int64_t n) { return o.max_batches > 0 ? std::min(n, o.max_batches) : n; };
+  const std::int64_t w_iters = limit(w_loader.batches_per_epoch());
+  const std::int64_t a_iters =
+      a_loader.size() >= o.batch_size ? limit(a_loader.batches_per_epoch()) : 0;
+  if (w_iters == 0) throw model::SpecError("batch_size", "larger than the weight split");
+  const std::int64_t total_iters = w_iters * o.epochs;
+  torch::Tensor val = split.val;
+  if (o.val_limit > 0 && val.size(0) > o.val_limit) val = val.slice(0, 0, o.val_limit);
+
+  EpochLog log(o.log_path);
+  SearchResult result;
+  double tau = o.tau_start;
+  std::int64_t done_iters = 0;
+  for (int epoch = 0; epoch < o.epochs && !result.time_limited; ++epoch) {
+    const auto te = Clock::now();
+    w_loader.start_epoch(epoch);
+    a_loader.start_epoch(epoch);
+    const bool arch_on = epoch >= o.warmup_epochs && a_iters > 0;
+    Meter wm, am;
+    std::int64_t a_done = 0;
+    Batch b;
+    for (std::int64_t it = 0; it < w_iters && w_loader.next(b); ++it) {
+      tau = o.tau_start * std::pow(o.tau_decay, epoch + static_cast<double>(it) / w_iters);
+      // Weight step (w of Eq. 4): Gumbel-sampled supernet on train_w. Cosine learning rate
+      // over the planned iterations or, if sooner, the time limit.
+      double progress = static_cast<double>(done_iters) / static_cast<double>(total_iters);
+      if (o.time_limit_s > 0) progress = std::max(progress, since(t0) / o.time_limit_s);
+      set_lr(w_opt, 0.5 * o.w_lr * (1 + std::cos(M_PI * std::min(progress, 1.0))));
+      net.train();
+      set_requires_grad(arch, false);
+      auto logits = net.forward(b.images, tau, true);
+      auto loss = torch::cross_entropy_loss(logits, b.labels);
+      w_opt.zero_grad();
+      loss.backward();
+      w_opt.step();
+      set_requires_grad(arch, true);
+      wm.add(logits.detach(), b.labels, loss.detach());
+      ++done_iters;
+      // Architecture step (alpha, beta) on train_a, interleaved proportionally.
+      while (arch_on && a_done < a_iters && a_done * w_iters < (it + 1) * a_iters) {
+        Batch ab;
+        if (!a_loader.next(ab)) break;
+        set_requires_grad(weights, false);
+        auto al = net.forward(ab.images, tau, true);
+        auto aloss = torch::cross_entropy_loss(al, ab.labels);
+        a_opt.zero_grad();
+        aloss.backward();
+        a_opt.step();
+        set_requires_grad(weights, true);
+        am.add(al.detach(), ab.labels, aloss.detach());
+        ++a_done;
+      }
+      const double elapsed = since(t0);
+      if (o.time_limit_s > 0 && elapsed >= o.time_limit_s) result.time_limited = true;
+      if (o.progress &&
+          ((it + 1) % o.progress_every == 0 || it + 1 == w_iters || result.time_limited)) {
+        const double rate = elapsed / static_cast<double>(done_iters);
+        double eta = rate * static_cast<double>(total_iters - done_iters);
+        if (o.time_limit_s > 0) eta = std::min(eta, std::max(0.0, o.time_limit_s - elapsed));
+        std::fprintf(stderr,
+                     "search: epoch %d/%d %s %lld/%lld loss %.4f acc %.2f%% tau %.3f | %s "
+                     "elapsed, epoch ETA %s, total ETA %s\n",
+                     epoch + 1, o.epochs, bar(static_cast<double>(it + 1) / w_iters).c_str(),
+                     static_cast<long long>(it + 1), static_cast<long long>(w_iters),
+                     wm.mean_loss(), 100 * wm.accuracy(), tau, clock_text(elapsed).c_str(),
+                     clock_text(rate * static_cast<double>(w_iters - it - 1)).c_str(),
+                     clock_text(eta).c_str());
+      }
+      if (result.time_limited) break;
+    }
+    EpochStats e;
+    e.epoch = epoch;
+    e.tau = tau;
+    e.train_loss = wm.mean_loss();
+    e.train_accuracy = wm.accuracy();
+    e.arch_loss = am.mean_loss();
+    e.arch_accuracy = am.accuracy();
+    const double train_s = since(te);
+    e.images_per_s = static_cast<double>(wm.n + am.n) / std::max(train_s, 1e-9);
+    if (val.size(0) > 0) {
+      const auto v = evaluate(net, data, val, tau);
+      e.val_loss = v.loss;
+      e.val_accuracy = v.accuracy;
+    }
+    e.seconds = since(te);
+    if (o.progress)
+      std::fprintf(stderr,
+                   "search: epoch %d/%d done in %s: train loss %.4f acc %.2f%%, arch loss %.4f "
+                   "acc %.2f%%, val loss %.4f acc %.2f%%, %.0f images/s%s\n",
+                   epoch + 1, o.epochs, clock_text(e.seconds).c_str(), e.train_loss,
+                   100 * e.train_accuracy, e.arch_loss, 100 * e.arch_accuracy, e.val_loss,
+                   100 * e.val_accuracy, e.images_per_s,
+                   result.time_limited ? " (time limit reached)" : "");
+    log.write(e);
+    result.epochs.push_back(e);
+  }
+  result.choice = argmax_choice(net);
+  log.write_choice(to_json(net.space(), result.choice));
+  result.final_tau = tau;
+  result.seconds = since(t0);
+  return result;
+}
+
+} // namespace brickyard::search

@@ -1,0 +1,81 @@
+#pragma once
+// The supernet search loop (issue 7, item 6; JAQ "The Overall Joint Pipeline" without the
+// hardware term, which issue 8 adds): per iteration a weight step on a train_w batch (SGD,
+// cosine learning rate) and, interleaved so that both splits are seen once per epoch, an
+// architecture step on a train_a batch (Adam on alpha and beta). The Gumbel temperature
+// starts at 5 (JAQ) and decays exponentially, tau = tau_start * tau_decay^(epoch progress)
+// (FBNet: 0.956 per epoch). Progress lines with loss, accuracy and ETA go to stderr; one
+// record per epoch goes to a CSV (log_path ends in .csv) or JSON-lines log.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <torch/types.h>
+
+#include "search/data.hpp"
+#include "search/derive.hpp"
+#include "search/supernet.hpp"
+
+namespace brickyard::search {
+
+struct SearchOptions {
+  int epochs = 3;
+  std::int64_t batch_size = 128;
+  double w_lr = 0.05; // SGD, cosine-annealed to 0 over the planned iterations or time limit
+  double w_momentum = 0.9;
+  double w_weight_decay = 4e-5;
+  double arch_lr = 0.01; // Adam (FBNet's theta optimizer)
+  double arch_weight_decay = 5e-4;
+  int warmup_epochs = 0; // epochs of weight steps only before architecture steps start
+  double tau_start = 5.0;
+  double tau_decay = 0.956;
+  std::int64_t max_batches = 0; // per epoch and split, 0 = all (quick runs, tests)
+  std::int64_t val_limit = 0;   // validation samples evaluated per epoch, 0 = all
+  double time_limit_s = 0;      // stop training after this much wall time, 0 = none
+  int threads = 2;              // at::set_num_threads (LibTorch defaults to 1 here)
+  std::uint64_t seed = 1;
+  bool progress = true;    // progress lines on stderr
+  int progress_every = 20; // iterations between progress lines
+  std::string log_path;    // "" = none; *.csv = CSV, otherwise JSON lines
+};
+
+struct EvalResult {
+  double loss = 0;
+  double accuracy = 0; // fraction in [0, 1]
+  std::int64_t samples = 0;
+};
+
+struct EpochStats {
+  int epoch = 0;
+  double tau = 0;
+  double train_loss = 0, train_accuracy = 0; // weight steps (Gumbel-sampled supernet)
+  double arch_loss = 0, arch_accuracy = 0;   // architecture steps (0 before warm-up ends)
+  double val_loss = 0, val_accuracy = 0;     // supernet, eval mode, softmax(theta / tau)
+  double seconds = 0;                        // wall time of the epoch incl. validation
+  double images_per_s = 0;                   // training images (both steps) per second
+};
+
+struct SearchResult {
+  std::vector<EpochStats> epochs;
+  ArchChoice choice; // argmax at the end
+  double seconds = 0;
+  bool time_limited = false; // stopped by time_limit_s
+  double final_tau = 0;
+};
+
+SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
+                    const SearchOptions& options);
+
+// Mean cross-entropy and accuracy over data rows `indices` (eval mode, no gradients).
+EvalResult evaluate(SupernetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                    double tau, std::int64_t batch_size = 256);
+EvalResult evaluate(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                    std::int64_t batch_size = 256);
+
+// Re-estimates a derived subnet's BatchNorm statistics on `batches` batches of `indices`
+// (train-mode forward, no gradients, cumulative averages): the supernet's statistics are
+// those of the Gumbel-weighted mixtures of all candidates, not of the chosen op alone.
+void recalibrate_batch_norm(SubnetImpl& net, const Dataset& data, const torch::Tensor& indices,
+                            std::int64_t batches = 20, std::int64_t batch_size = 128);
+
+} // namespace brickyard::search
