@@ -275,16 +275,17 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double inv_bw = 1.0 / k.dram_bits_per_cycle;
   const double steady = std::max(0.0, std::ceil(dram_bits * inv_bw) - (first + last));
   // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
-  // tile's compute; the first load (plus DRAM latency) and the last write-back cannot be
-  // hidden. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
+  // tile's compute; the first load and the last write-back (each with its DRAM latency)
+  // cannot be hidden. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
   // the DRAM latency (it is requested only when the previous tile starts) and the last
   // tile's compute follows the last load: docs/estimator.md, "Cycles".
   double n_tiles = t.groups;
   for (double n : t.ntiles) n_tiles *= n;
   const double dram_side =
       steady + (n_tiles - 1) * a.dram_latency_cycles + t.compute_cycles / n_tiles;
+  // The first load and the last write-back each pay the DRAM latency once.
   const double stalls =
-      a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
+      2.0 * a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;

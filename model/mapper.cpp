@@ -193,12 +193,12 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     double n_tiles = t.groups;
     for (double nd : t.ntiles) n_tiles *= nd;
     // cycles = base + max(0, max(0, ceil(dram/bw) - first - last) + tile_lat), as in
-    // estimate(): base = compute + latency + first + last, tile_lat = the DRAM-bound
+    // estimate(): base = compute + 2 x latency + first + last, tile_lat = the DRAM-bound
     // extra (N-1) x latency + compute/N, minus compute.
     b.fl.push_back(b.first.back() + b.last.back());
     b.tile_lat.push_back((n_tiles - 1) * accel.dram_latency_cycles + t.compute_cycles / n_tiles -
                          t.compute_cycles);
-    b.base.push_back(t.compute_cycles + accel.dram_latency_cycles + b.fl.back());
+    b.base.push_back(t.compute_cycles + 2.0 * accel.dram_latency_cycles + b.fl.back());
     b.n_oc.push_back(t.ntiles[int(Dim::OC)]);
     b.n_ic.push_back(t.ntiles[int(Dim::IC)]);
     double nn = t.ntiles[int(Dim::N)], nw = t.ntiles[int(Dim::OW)], nh = t.ntiles[int(Dim::OH)];
