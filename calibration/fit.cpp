@@ -212,34 +212,42 @@ model::Calibration fit(const std::vector<Record>& train, const model::Calibratio
   }
 
   // Energy = s_pe * E_pe + s_sram * E_sram + s_dram * E_dram + leak (leak follows the
-  // cycles): linear in the scales. Least squares on relative errors, iteratively
-  // reweighted (IRLS) toward least absolute relative deviations, i.e. toward the MAPE.
+  // cycles). The simulator reports the same breakdown, so each scale is fitted on its own
+  // component (pe and SRAM energy are nearly collinear in the totals): a 1-D least squares
+  // of the simulated component on the estimated one, residuals relative to the simulated
+  // total, iteratively reweighted (IRLS) toward least absolute deviations, i.e. the MAPE.
   model::Calibration unit = cal;
   unit.pe_energy_scale = unit.sram_energy_scale = unit.dram_energy_scale = 1.0;
-  std::vector<std::vector<double>> a;
-  std::vector<double> b, w0;
+  std::array<std::vector<double>, 3> est, sim;
+  std::vector<double> total;
   for (const Record* r : all) {
     model::Cost c = model::estimate(r->layer, r->accel, r->mapping, tech, unit);
-    a.push_back({c.energy.pe, c.energy.abuf + c.energy.wbuf + c.energy.obuf, c.energy.dram});
-    b.push_back(r->energy_j - c.energy.leak);
-    w0.push_back(1.0 / (r->energy_j * r->energy_j));
+    est[0].push_back(c.energy.pe);
+    est[1].push_back(c.energy.abuf + c.energy.wbuf + c.energy.obuf);
+    est[2].push_back(c.energy.dram);
+    sim[0].push_back(r->energy.pe);
+    sim[1].push_back(r->energy.abuf + r->energy.wbuf + r->energy.obuf);
+    sim[2].push_back(r->energy.dram);
+    total.push_back(r->energy_j);
   }
-  std::vector<double> x = {cal.pe_energy_scale, cal.sram_energy_scale, cal.dram_energy_scale};
-  std::vector<double> w = w0;
-  bool ok = false;
-  for (int it = 0; it < 30; ++it) {
-    if (!least_squares(a, b, w, x)) break;
-    ok = true;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      double res = (a[i][0] * x[0] + a[i][1] * x[1] + a[i][2] * x[2] - b[i]) / all[i]->energy_j;
-      w[i] = w0[i] / std::max(std::fabs(res), 1e-4);
+  double* scale[3] = {&cal.pe_energy_scale, &cal.sram_energy_scale, &cal.dram_energy_scale};
+  for (int j = 0; j < 3; ++j) {
+    std::vector<std::vector<double>> a;
+    std::vector<double> w0, w;
+    for (std::size_t i = 0; i < all.size(); ++i) {
+      a.push_back({est[j][i]});
+      w0.push_back(1.0 / (total[i] * total[i]));
     }
-  }
-  if (ok) {
-    auto clamp = [](double v) { return std::min(100.0, std::max(1e-3, v)); };
-    cal.pe_energy_scale = clamp(x[0]);
-    cal.sram_energy_scale = clamp(x[1]);
-    cal.dram_energy_scale = clamp(x[2]);
+    w = w0;
+    std::vector<double> x = {*scale[j]};
+    bool ok = false;
+    for (int it = 0; it < 30; ++it) {
+      if (!least_squares(a, sim[j], w, x)) break;
+      ok = true;
+      for (std::size_t i = 0; i < a.size(); ++i)
+        w[i] = w0[i] / std::max(std::fabs(a[i][0] * x[0] - sim[j][i]) / total[i], 1e-6);
+    }
+    if (ok) *scale[j] = std::min(100.0, std::max(1e-3, x[0]));
   }
 
   // Keep a block of fitted coefficients only if it lowers the training error.

@@ -38,8 +38,9 @@ Metrics evaluate(const std::vector<Record>& recs, const model::Calibration& cal,
 // Fit (relative errors) of the coefficients on the records, starting from `start`:
 // per-dataflow fill/drain scales and the DRAM efficiency on cycles (coordinate descent
 // with 1-D grid + golden-section searches on the mean absolute relative error: cycles are
-// piecewise linear in them), then the three energy scales on energy (linear; least
-// squares iteratively reweighted toward least absolute deviations). A block of fitted
+// piecewise linear in them), then each energy scale on its component of the simulated
+// breakdown (linear; least squares iteratively reweighted toward least absolute
+// deviations). A block of fitted
 // coefficients that does not lower the training error is dropped (start values kept).
 model::Calibration fit(const std::vector<Record>& train, const model::Calibration& start,
                        const model::Tech& tech);
