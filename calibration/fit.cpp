@@ -254,7 +254,12 @@ model::Calibration fit(const std::vector<Record>& train, const model::Calibratio
   model::Calibration keep_cycles = start;
   keep_cycles.fill_drain = cal.fill_drain;
   keep_cycles.dram_efficiency = cal.dram_efficiency;
-  if (cycle_error(all, keep_cycles, tech) >= cycle_error(all, start, tech)) {
+  // ... and only if it keeps the ranking of mappings (what the search relies on).
+  auto any = [](const Record&) { return true; };
+  const double tau_start = evaluate(train, start, tech, any).tau_cycles_mean;
+  const double tau_fit = evaluate(train, keep_cycles, tech, any).tau_cycles_mean;
+  if (cycle_error(all, keep_cycles, tech) >= cycle_error(all, start, tech) ||
+      tau_fit < tau_start - 1e-3) {
     cal.fill_drain = start.fill_drain;
     cal.dram_efficiency = start.dram_efficiency;
   }

@@ -41,7 +41,8 @@ Metrics evaluate(const std::vector<Record>& recs, const model::Calibration& cal,
 // piecewise linear in them), then each energy scale on its component of the simulated
 // breakdown (linear; least squares iteratively reweighted toward least absolute
 // deviations). A block of fitted
-// coefficients that does not lower the training error is dropped (start values kept).
+// coefficients that does not lower the training error (or, for the cycle block, lowers
+// the training Kendall tau of mapping rankings) is dropped: the start values are kept.
 model::Calibration fit(const std::vector<Record>& train, const model::Calibration& start,
                        const model::Tech& tech);
 

@@ -85,6 +85,22 @@ json report_json(const model::Calibration& fitted_in, const model::Calibration& 
           before_after(recs, start, fitted, tech, [a, w](const Record& r) {
             return r.test && r.layer.a_bits == a && r.layer.w_bits == w;
           });
+  // Where the error lives: points the simulator finds DRAM-bound (stalls >= 10% of the
+  // cycles) vs compute-bound, and the mapper's own choice (mapping 0 of each group).
+  json by_regime = {
+      {"compute_bound",
+       before_after(recs, start, fitted, tech,
+                    [](const Record& r) { return r.test && 10 * r.stall_cycles < r.cycles; })},
+      {"dram_bound", before_after(recs, start, fitted, tech, [](const Record& r) {
+         return r.test && 10 * r.stall_cycles >= r.cycles;
+       })}};
+  json best = before_after(recs, start, fitted, tech,
+                           [](const Record& r) { return r.test && r.index == 0; });
+  for (auto* side : {&best["before"], &best["after"]}) // one point per group: no ranking
+    for (const char* k :
+         {"kendall_tau_cycles_mean", "kendall_tau_cycles_min", "kendall_tau_energy_mean",
+          "kendall_tau_energy_min", "kendall_tau_groups"})
+      side->erase(k);
   json failed = json::array();
   for (const auto& f : failures)
     failed.push_back(
@@ -125,6 +141,8 @@ json report_json(const model::Calibration& fitted_in, const model::Calibration& 
       {"held_out", before_after(recs, start, fitted, tech, is_test)},
       {"held_out_by_dataflow", by_df},
       {"held_out_by_bits", by_bits},
+      {"held_out_by_regime", by_regime},
+      {"held_out_best_mappings", best},
       {"train", before_after(recs, start, fitted, tech, is_train)},
       {"failed", failed}};
   return j;

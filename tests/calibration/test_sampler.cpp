@@ -21,7 +21,7 @@ std::vector<std::string> keys(const std::vector<calibration::Group>& gs) {
 }
 } // namespace
 
-TEST_CASE("sampler: same options give the same points; another seed others", "[calibration]") {
+TEST_CASE("sampler: same options give the same points, another seed others", "[calibration]") {
   const model::Tech tech = model::load_tech("45nm");
   SamplerOptions o;
   o.points = 96;
