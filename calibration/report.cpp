@@ -208,6 +208,7 @@ std::string plot(const std::string& png_path, const std::vector<Record>& recs,
   fs::remove(script, ec);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     return "plot skipped: gnuplot failed (data in '" + dat + "')";
+  fs::remove(dat, ec); // the CSV has everything; the PNG is what was asked for
   return "plot: " + png_path;
 }
 
