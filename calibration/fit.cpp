@@ -189,6 +189,10 @@ model::Calibration fit(const std::vector<Record>& train, const model::Calibratio
   }
   if (all.empty()) return cal;
 
+  // A coefficient moves away from its start value only if that buys at least kShrink of
+  // mean relative error per unit of change: small samples (a few groups) otherwise fit
+  // noise, e.g. a fill/drain scale of 0 on a tiny training set.
+  constexpr double kShrink = 0.002;
   // Cycles: the fill/drain scale of a dataflow only moves that dataflow's points; the DRAM
   // efficiency moves all of them. A few rounds of coordinate descent converge.
   for (int round = 0; round < 3; ++round) {
@@ -198,7 +202,8 @@ model::Calibration fit(const std::vector<Record>& train, const model::Calibratio
           [&](double x) {
             model::Calibration c = cal;
             c.fill_drain[df] = x;
-            return cycle_error(by_df[df], c, tech);
+            return cycle_error(by_df[df], c, tech) +
+                   kShrink * double(by_df[df].size()) * std::fabs(x - start.fill_drain[df]);
           },
           0.0, 4.0);
     }
@@ -206,7 +211,8 @@ model::Calibration fit(const std::vector<Record>& train, const model::Calibratio
         [&](double x) {
           model::Calibration c = cal;
           c.dram_efficiency = x;
-          return cycle_error(all, c, tech);
+          return cycle_error(all, c, tech) +
+                 kShrink * double(all.size()) * std::fabs(x - start.dram_efficiency);
         },
         0.25, 1.0);
   }
