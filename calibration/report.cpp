@@ -111,10 +111,11 @@ json report_json(const model::Calibration& fitted_in, const model::Calibration& 
   json j = model::to_json(fitted);
   j["source"] = "brickyard calibrate";
   j["description"] =
-      "Estimator coefficients fitted by least squares to the cycle-accurate simulator on the "
-      "training split of a seeded Latin-hypercube sample of layers, accelerators and mappings; "
-      "error_report gives the errors on the held-out split before (start coefficients) and after "
-      "the fit.";
+      "Estimator coefficients fitted to the cycle-accurate simulator (relative errors; 1-D "
+      "searches for the cycle coefficients, least squares reweighted toward absolute errors for "
+      "the energy scales) on the training split of a seeded Latin-hypercube sample of layers, "
+      "accelerators and mappings; error_report gives the errors on the held-out split before "
+      "(start coefficients) and after the fit.";
   j["meaning"] = {
       {"fill_drain", "scale of the per-tile fill/drain term of each dataflow (docs/estimator.md: "
                      "WS R+C, OS R+C-1, RS k+R cycles)"},
