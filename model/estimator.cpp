@@ -195,10 +195,18 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
     TileCost c =
         tile_cost(a.dataflow, sz[0], sz[1], sz[2], sz[3], sz[4], R, C, pf, k, s, ab, wb, ps, fd);
     t.compute_cycles += count * c.cycles;
+    if (combo == 0) {
+      t.full_tiles = count * g;
+      t.full_cycles = c.cycles;
+    } else {
+      t.edge_tiles += count * g;
+      t.edge_cycles += count * g * c.cycles; // a sum until the loop ends
+    }
     t.abuf_read += count * c.abuf_r;
     t.wbuf_read += count * c.wbuf_r;
     t.obuf_write += count * c.obuf_w;
   }
+  if (t.edge_tiles > 0) t.edge_cycles /= t.edge_tiles;
   t.compute_cycles *= g;
   t.abuf_read *= g;
   t.wbuf_read *= g;
@@ -281,18 +289,18 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   // Same arithmetic as the mapper's batch path (multiply by the inverse bandwidth).
   const double inv_bw = 1.0 / k.dram_bits_per_cycle;
   const double steady = std::max(0.0, std::ceil(dram_bits * inv_bw) - (first + last));
-  // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
-  // tile's compute; the first load and the last write-back (each with its DRAM latency)
-  // cannot be hidden. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
-  // the DRAM latency (it is requested only when the previous tile starts) and the last
-  // tile's compute follows the last load: docs/estimator.md, "Cycles".
   double n_tiles = t.groups;
   for (double n : t.ntiles) n_tiles *= n;
-  const double dram_side =
-      steady + (n_tiles - 1) * a.dram_latency_cycles + t.compute_cycles / n_tiles;
-  // The first load and the last write-back each pay the DRAM latency once.
-  const double stalls =
-      2.0 * a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
+  // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
+  // tile's compute; the first load and the last write-back, each with its DRAM latency,
+  // cannot be hidden (docs/estimator.md, "Cycles"). Every other tile's loads are
+  // requested when the previous tile starts computing, so that tile waits for
+  // max(0, latency + transfer - its compute): with the mean transfer (write-backs
+  // included: they hold the one bus), for the full tiles and for the edge tiles.
+  const double lx = a.dram_latency_cycles + steady * inv_later_tiles(n_tiles);
+  const double stalls = 2.0 * a.dram_latency_cycles + first + last +
+                        tile_wait(lx, later_weight(t.full_tiles, n_tiles), t.full_cycles,
+                                  later_weight(t.edge_tiles, n_tiles), t.edge_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;
