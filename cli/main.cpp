@@ -17,7 +17,7 @@ commands:
   map         best mapping (tiles + loop order) of each layer, by the BatchTile mapper
   estimate    analytic latency, energy and area of each layer at its best mapping
   simulate    cycle-accurate SystemC/TLM simulation, bit-exact outputs
-  calibrate   fit the estimator to the simulator            (planned: issue 6)
+  calibrate   fit the estimator to the simulator and report its error
   cosearch    joint network/precision/accelerator search    (planned: issue 8)
   retrain     retrain a derived design                      (planned: issue 8)
   export-rtl  Verilog parameter files for a design, verified in RTL
@@ -46,7 +46,9 @@ int main(int argc, char** argv) {
     if (cmd == "estimate") return brickyard::cli::run_map(args, true);
     if (cmd == "simulate") return brickyard::cli::run_simulate(args);
     if (cmd == "export-rtl") return brickyard::cli::run_export_rtl(args);
-    for (const char* planned : {"calibrate", "cosearch", "retrain", "quantize"})
+    if (cmd == "calibrate") return brickyard::cli::run_calibrate(args);
+    if (cmd == "__calibrate-worker") return brickyard::cli::run_calibrate_worker(args);
+    for (const char* planned : {"cosearch", "retrain", "quantize"})
       if (cmd == planned) {
         std::cerr << "brickyard " << cmd << ": not available in this build yet\n";
         return brickyard::cli::kExitInternal;

@@ -28,7 +28,8 @@ int run_simulate(const std::vector<std::string>& args) {
       "\noutputs are checked bit-exactly against a reference convolution.\n\noptions");
   std::vector<std::string> layer_specs;
   std::string net_path, design_path, accel_spec, mapping_path, engine = "native", trace,
-                                                               objective = "latency", rtl_model;
+                                                               objective = "latency", rtl_model,
+                                                               cal_path;
   std::uint32_t seed = 1;
   std::uint64_t watchdog = 100'000'000;
   desc.add_options()("help,h", "show this help")("layer", po::value(&layer_specs)->composing(),
@@ -49,7 +50,10 @@ int run_simulate(const std::vector<std::string>& args) {
       "no-skip", "simulate every cycle as its own SystemC time step (slower, same cycles)")(
       "watchdog", po::value(&watchdog)->default_value(100'000'000),
       "cycles a wait for DRAM may last before the run is stopped as hung")(
-      "json", "print one JSON object instead of a table")("quiet,q", "no progress lines");
+      "calibration", po::value(&cal_path),
+      "estimator coefficients for the default mappings and the estimate columns (default: "
+      "data/calibration/default.json)")("json", "print one JSON object instead of a table")(
+      "quiet,q", "no progress lines");
   po::variables_map vm = parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
@@ -100,7 +104,7 @@ int run_simulate(const std::vector<std::string>& args) {
   if (!vm.count("quiet") && !vm.count("json"))
     opt.progress = [](const std::string& line) { std::cerr << "  " << line << "\n"; };
 
-  Calibration cal = load_calibration("");
+  Calibration cal = load_calibration(cal_path);
   std::vector<Cost> est;
   if (!mapping_path.empty()) {
     maps = load_mappings(mapping_path, net.layers.size());

@@ -90,7 +90,7 @@ DimTiling dim_tiling(const Layer& l, Dim d, int tile, bool padded) {
 
 namespace {
 struct TileCost {
-  double cycles, abuf_r, wbuf_r, obuf_r, obuf_w;
+  double cycles, abuf_r, wbuf_r, obuf_w; // obuf reads: tiling_terms()
 };
 
 // Cycles and array-side SRAM bits of one tile (docs/estimator.md, "Inside a tile").
@@ -104,19 +104,21 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
   case Dataflow::WS: {
     // Rows reduce R*pf input channels, columns hold C output channels; each pass keeps one
     // kernel position's weights and streams the tile's P pixels through the array.
-    // rtl/README.md (WS): passes stream back to back at period
-    //   T = max(P, R, ceil((P + C - 1) / 2))
-    // (R: one weight row per cycle; (P+C-1)/2: a bank is rewritten only after the pass
-    // before last has left the array), and a run of n passes takes (n-1)T + P + R + C.
+    // rtl/README.md (WS): a pass starts m = max(P, R) cycles after the previous one (P
+    // pixels; R: one weight row per cycle), and a weight bank is rewritten only after the
+    // pass before last has left the array, so when 2m <= P2 = P+C-1 passes start in pairs
+    // every P2 cycles (the exact recurrence of sysc/tile_compute.cpp). A run of n passes
+    // takes (start of the last pass) + P + R + C cycles.
     double rc = R * pf;
     double ic_chunks = cdiv(ict, rc), oc_chunks = cdiv(oct, C);
     double n = kk * ic_chunks * oc_chunks;
-    double T = std::max({P, R, std::ceil((P + C - 1) / 2)});
-    t.cycles = (n - 1) * T + P + fd * (R + C);
+    double m = std::max(P, R), P2 = P + C - 1;
+    double starts =
+        2 * m > P2 ? (n - 1) * m : std::floor((n - 1) / 2) * P2 + std::fmod(n - 1, 2.0) * m;
+    t.cycles = starts + P + fd * (R + C);
     t.abuf_r = kk * oc_chunks * P * ict * ab;
     t.wbuf_r = kk * ict * oct * wb;
     t.obuf_w = kk * ic_chunks * P * oct * ps;
-    t.obuf_r = t.obuf_w - P * oct * ps;
     break;
   }
   case Dataflow::OS: {
@@ -130,28 +132,30 @@ inline TileCost tile_cost(Dataflow df, double nt, double owt, double oht, double
     t.abuf_r = cdiv(oct, C) * P * kk * ict * ab;
     t.wbuf_r = cdiv(P, R) * oct * kk * ict * wb;
     t.obuf_w = P * oct * ps;
-    t.obuf_r = 0;
     break;
   }
   case Dataflow::RS: {
     // Eyeriss row stationary, one PE set per pass (rtl/pe_array_rs.sv): rows hold the k
     // filter rows (taller kernels fold into ceil(k/R) passes), columns compute min(oh,C)
     // output rows, each PE slides its filter row along ow (k steps per pixel, pf input
-    // channels per step). rtl/README.md (RS): a pass of S = ow*k steps, passes stream at
-    // period max(S, ceil((S+R+k-2)/2)), n passes take (n-1)T + S + k + R cycles.
+    // channels per step). rtl/README.md (RS): a pass of S = ow*k steps.
     double kf = cdiv(k, R);
     double cf = cdiv(oht, C);
     double ic_chunks = cdiv(ict, pf);
     double n = nt * oct * cf * ic_chunks * kf;
     double S = owt * k;
-    double T = std::max(S, std::ceil((S + R + k - 2) / 2));
-    t.cycles = (n - 1) * T + S + fd * (k + R);
+    // Passes alternate between two weight banks: pass i+2 cannot load before pass i has
+    // left the array, so when 2S <= S+R+k-2 passes start in pairs every P2 = S+R+k-2
+    // cycles (the controller's exact recurrence, sysc/tile_compute.cpp), else every S.
+    double P2 = S + R + k - 2;
+    double starts =
+        2 * S > P2 ? (n - 1) * S : std::floor((n - 1) / 2) * P2 + std::fmod(n - 1, 2.0) * S;
+    t.cycles = starts + S + fd * (k + R);
     t.wbuf_r = nt * oct * cf * kk * ict * wb;
-    // Every step each used diagonal bus reads one activation word: a chunk of c output
-    // rows and a fold of r filter rows use (c-1)s + r buses; summed over chunks and folds.
-    t.abuf_r = nt * oct * ict * ab * S * (kf * s * (oht - cf) + cf * k);
+    // A pass streams S = ow*k steps on (used columns - 1)*s + used rows input buses; the
+    // last output-row chunk may use fewer columns, a kernel-row fold fewer rows.
+    t.abuf_r = nt * oct * ict * ab * owt * k * (kf * s * (oht - cf) + cf * k);
     t.obuf_w = nt * oct * oht * owt * ps * ic_chunks * kf;
-    t.obuf_r = t.obuf_w - nt * oct * oht * owt * ps;
     break;
   }
   }
@@ -191,15 +195,21 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
     TileCost c =
         tile_cost(a.dataflow, sz[0], sz[1], sz[2], sz[3], sz[4], R, C, pf, k, s, ab, wb, ps, fd);
     t.compute_cycles += count * c.cycles;
+    if (combo == 0) {
+      t.full_tiles = count * g;
+      t.full_cycles = c.cycles;
+    } else {
+      t.edge_tiles += count * g;
+      t.edge_cycles += count * g * c.cycles; // a sum until the loop ends
+    }
     t.abuf_read += count * c.abuf_r;
     t.wbuf_read += count * c.wbuf_r;
-    t.obuf_read += count * c.obuf_r;
     t.obuf_write += count * c.obuf_w;
   }
+  if (t.edge_tiles > 0) t.edge_cycles /= t.edge_tiles;
   t.compute_cycles *= g;
   t.abuf_read *= g;
   t.wbuf_read *= g;
-  t.obuf_read *= g;
   t.obuf_write *= g;
 
   t.macs = double(l.macs());
@@ -212,9 +222,10 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
   t.act_total = g * dn.span * di.span * dh.in_span * dw.in_span * ab;
   t.wgt_total = g * dc.span * di.span * k * k * wb;
   t.out_total = g * dn.span * dh.span * dw.span * dc.span * ps;
-  // Each further input-channel tile of an output tile starts by reading the partial sums
-  // (resident, or reloaded from DRAM): tile_cost counts each tile as if it started fresh.
-  t.obuf_read += (t.ntiles[int(Dim::IC)] - 1) * t.out_total;
+  // Every accumulation into the output buffer reads the partial sum first, except the
+  // first one of each output: an output tile stays in the buffer (or is reloaded from
+  // DRAM) across the ic tiles that accumulate into it.
+  t.obuf_read = std::max(0.0, t.obuf_write - t.out_total);
 
   t.act_tile_bits = double(dn.tile) * di.tile * dh.in_tile * dw.in_tile * ab;
   t.wgt_tile_bits = double(dc.tile) * di.tile * k * k * wb;
@@ -278,17 +289,18 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   // Same arithmetic as the mapper's batch path (multiply by the inverse bandwidth).
   const double inv_bw = 1.0 / k.dram_bits_per_cycle;
   const double steady = std::max(0.0, std::ceil(dram_bits * inv_bw) - (first + last));
-  // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
-  // tile's compute; the first load (plus DRAM latency) and the last write-back cannot be
-  // hidden, and each pays one DRAM latency. When the DRAM is the bottleneck each of the other N-1 tile loads also pays
-  // the DRAM latency (it is requested only when the previous tile starts) and the last
-  // tile's compute follows the last load: docs/estimator.md, "Cycles".
   double n_tiles = t.groups;
   for (double n : t.ntiles) n_tiles *= n;
-  const double dram_side =
-      steady + (n_tiles - 1) * a.dram_latency_cycles + t.compute_cycles / n_tiles;
-  const double stalls =
-      2.0 * a.dram_latency_cycles + first + last + std::max(0.0, dram_side - t.compute_cycles);
+  // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
+  // tile's compute; the first load and the last write-back, each with its DRAM latency,
+  // cannot be hidden (docs/estimator.md, "Cycles"). Every other tile's loads are
+  // requested when the previous tile starts computing, so that tile waits for
+  // max(0, latency + transfer - its compute): with the mean transfer (write-backs
+  // included: they hold the one bus), for the full tiles and for the edge tiles.
+  const double lx = a.dram_latency_cycles + steady * inv_later_tiles(n_tiles);
+  const double stalls = 2.0 * a.dram_latency_cycles + first + last +
+                        tile_wait(lx, later_weight(t.full_tiles, n_tiles), t.full_cycles,
+                                  later_weight(t.edge_tiles, n_tiles), t.edge_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;
@@ -299,7 +311,8 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   tr.abuf_write = o.act;
   tr.wbuf_read = t.wbuf_read;
   tr.wbuf_write = o.wgt;
-  // Array reads of reloaded partial sums are in t.obuf_read; the drain reads out_write.
+  // t.obuf_read holds the array's reads of reloaded partial sums too; the drain reads
+  // out_write. Reloads are DRAM reads and obuf writes.
   tr.obuf_read = t.obuf_read + o.out_write;
   tr.obuf_write = t.obuf_write + o.out_read;
   tr.dram_read = o.act + o.wgt + o.out_read;

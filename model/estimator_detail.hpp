@@ -1,6 +1,7 @@
 #pragma once
 // Internals shared by estimate() and the BatchTile mapper, so the batch path and the
 // scalar path compute exactly the same numbers. Formulas: docs/estimator.md.
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -51,7 +52,27 @@ struct TilingTerms {
   double act_total = 0, wgt_total = 0, out_total = 0;                 // DRAM-side bits
   double first_load = 0, last_store = 0;                              // bits
   double act_tile_bits = 0, wgt_tile_bits = 0, out_tile_bits = 0;     // largest tile
+  // Full tiles and edge tiles (all groups): how many, and the compute cycles of one (the
+  // edge tiles' mean), for the per-tile DRAM wait of finish().
+  double full_tiles = 0, full_cycles = 0, edge_tiles = 0, edge_cycles = 0;
 };
+
+// Cycles the tiles wait for their operands beyond the first load: each of the N-1 later
+// tiles' loads (latency + mean transfer: lx) overlaps the previous tile's compute. The
+// weights are the full and edge tile counts times (N-1)/N (later_weights()).
+inline double tile_wait(double lx, double full_weight, double full_cycles, double edge_weight,
+                        double edge_cycles) {
+  return full_weight * std::max(0.0, lx - full_cycles) +
+         edge_weight * std::max(0.0, lx - edge_cycles);
+}
+// 1 / max(1, N-1) for the mean transfer per later tile, and the tile_wait() weights, as
+// estimate() and the mapper both compute them.
+inline double inv_later_tiles(double n_tiles) {
+  return 1.0 / std::max(1.0, n_tiles - 1);
+}
+inline double later_weight(double tiles, double n_tiles) {
+  return tiles * ((n_tiles - 1) / n_tiles);
+}
 
 // Per-dimension facts of one tile size, precomputable once per (layer, dim, tile).
 struct DimTiling {

@@ -94,11 +94,11 @@ struct Batch {
   std::vector<int> tiling_index;
   std::vector<int> mask;
   std::vector<double> compute, e_fixed, act, wgt, out, first, last, n_oc, n_ic;
-  std::vector<double> tile_lat, base, fl;
+  std::vector<double> base, fl, nm1, wf, cf, we, ce; // as detail::tile_wait() takes them
   std::vector<std::array<double, 8>> wsub;
   void reserve(std::size_t n) {
-    for (auto* v :
-         {&compute, &e_fixed, &act, &wgt, &out, &first, &last, &n_oc, &n_ic, &tile_lat, &base, &fl})
+    for (auto* v : {&compute, &e_fixed, &act, &wgt, &out, &first, &last, &n_oc, &n_ic, &base, &fl,
+                    &nm1, &wf, &cf, &we, &ce})
       v->reserve(n);
     wsub.reserve(n);
     mask.reserve(n);
@@ -192,13 +192,15 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     b.last.push_back(std::ceil(t.last_store / k.dram_bits_per_cycle));
     double n_tiles = t.groups;
     for (double nd : t.ntiles) n_tiles *= nd;
-    // cycles = base + max(0, max(0, ceil(dram/bw) - first - last) + tile_lat), as in
-    // estimate(): base = compute + latency + first + last, tile_lat = the DRAM-bound
-    // extra (N-1) x latency + compute/N, minus compute.
+    // As in estimate(): cycles = base + tile_wait(latency + steady x nm1, ...), base =
+    // compute + 2 x latency + first + last, steady = max(0, ceil(dram/bw) - first - last).
     b.fl.push_back(b.first.back() + b.last.back());
-    b.tile_lat.push_back((n_tiles - 1) * accel.dram_latency_cycles + t.compute_cycles / n_tiles -
-                         t.compute_cycles);
     b.base.push_back(t.compute_cycles + 2.0 * accel.dram_latency_cycles + b.fl.back());
+    b.nm1.push_back(detail::inv_later_tiles(n_tiles));
+    b.wf.push_back(detail::later_weight(t.full_tiles, n_tiles));
+    b.cf.push_back(t.full_cycles);
+    b.we.push_back(detail::later_weight(t.edge_tiles, n_tiles));
+    b.ce.push_back(t.edge_cycles);
     b.n_oc.push_back(t.ntiles[int(Dim::OC)]);
     b.n_ic.push_back(t.ntiles[int(Dim::IC)]);
     double nn = t.ntiles[int(Dim::N)], nw = t.ntiles[int(Dim::OW)], nh = t.ntiles[int(Dim::OH)];
@@ -219,9 +221,10 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
   // Energy per DRAM bit of each operand (pJ), including the buffer on the chip side.
   const double ca = k.abuf_w + k.dram, cw = k.wbuf_w + k.dram, cow = k.obuf_r + k.dram,
                cor = k.obuf_w + k.dram; // reload: DRAM read + obuf write (the
-  // array's read of the reloaded sums does not depend on the order: in e_fixed)
+  // array's read of the reloaded sums is order-independent: in e_fixed via t.obuf_read)
   const double leak_pj_per_cycle = k.leak_w / accel.clock_hz * 1e12;
   const double inv_bw = 1.0 / k.dram_bits_per_cycle; // as in estimate()
+  const double lat = accel.dram_latency_cycles;
   const double l_ref = double(layer.macs()) / double(peak_macs_per_cycle(layer, accel));
   const double e_ref = double(layer.macs()) / pf * k.e_fu;
   const Objective obj = opt.objective;
@@ -243,7 +246,8 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
                      orr = b.out[i] * (mo - 1);
         const double dram = act + wgt + ow + orr;
         const double steady = std::max(0.0, std::ceil(dram * inv_bw) - b.fl[i]);
-        const double cycles = b.base[i] + std::max(0.0, steady + b.tile_lat[i]);
+        const double cycles = b.base[i] + detail::tile_wait(lat + steady * b.nm1[i], b.wf[i],
+                                                            b.cf[i], b.we[i], b.ce[i]);
         const double energy =
             b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor + leak_pj_per_cycle * cycles;
         const Score s = score(cycles, energy);

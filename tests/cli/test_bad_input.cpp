@@ -140,6 +140,13 @@ std::string mapping(const std::string& tile, const std::string& order) {
 const std::string kTile = R"({"n": 1, "ow": 7, "oh": 7, "ic": 16, "oc": 16})";
 const std::string kOrder = R"(["n", "ow", "oh", "ic", "oc"])";
 
+// The first line of a calibration CSV (calibration/record.cpp, csv_header()).
+const std::string kCalibrationCsvHeader =
+    "point,group,mapping,split,engine,type,n,ic,oc,ih,iw,k,stride,pad,groups,a_bits,w_bits,"
+    "pe_rows,pe_cols,abuf_bytes,wbuf_bytes,obuf_bytes,dataflow,dram_bits_per_cycle,"
+    "dram_latency_cycles,tile_n,tile_ow,tile_oh,tile_ic,tile_oc,order,"
+    "cycles,compute_cycles,stall_cycles,tiles,energy_j,pe_j,abuf_j,wbuf_j,obuf_j,dram_j,leak_j";
+
 // The shipped 45 nm tech table with one edit.
 std::string tech_with(const std::function<void(json&)>& edit) {
   std::ifstream in(std::string(BRICKYARD_DATA_DIR) + "/tech/45nm.json");
@@ -169,6 +176,11 @@ std::vector<BadInput> bad_inputs() {
   auto est_mapping = [&](const std::string& file) {
     return std::vector<std::string>{"estimate",  "--layer",      L, "--accel", A,
                                     "--mapping", "{tmp}/" + file};
+  };
+  auto calibrate = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"calibrate", "--out", "{tmp}/cal.json", "--plot", "-"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return args;
   };
   auto with_net = [&](std::vector<std::string> args) {
     args.insert(args.end(), {"--net", "{tmp}/net.json"});
@@ -478,6 +490,33 @@ std::vector<BadInput> bad_inputs() {
        {"export-rtl", "--layer", L, "--accel", A, "--out", "{tmp}/out", "--tolerance", "-1"},
        {},
        "tolerance"},
+      {"simulate: calibration file with an unknown key",
+       {"simulate", "--layer", L, "--accel", A, "--calibration", "{tmp}/c.json"},
+       {{"c.json", R"({"fill_drain": {"ws": 1}, "dram_eff": 1})"}},
+       "dram_eff"},
+      // ---- calibrate ----
+      {"calibrate: --points 0", calibrate({"--points", "0"}), {}, "points"},
+      {"calibrate: --points not a number", calibrate({"--points", "many"}), {}, "--points"},
+      {"calibrate: unknown engine", calibrate({"--engine", "spice"}), {}, "engine"},
+      {"calibrate: missing --out", {"calibrate", "--points", "8"}, {}, "out"},
+      {"calibrate: --out in a missing directory",
+       {"calibrate", "--points", "8", "--out", "{tmp}/no/such/dir/cal.json"},
+       {},
+       "out"},
+      {"calibrate: --mappings 1", calibrate({"--mappings", "1"}), {}, "mappings"},
+      {"calibrate: --jobs 0", calibrate({"-j", "0"}), {}, "jobs"},
+      {"calibrate: --start with a bad coefficient",
+       calibrate({"--start", "{tmp}/s.json"}),
+       {{"s.json", R"({"dram_efficiency": 0})"}},
+       "dram_efficiency"},
+      {"calibrate: --resume CSV that is not a calibration CSV",
+       calibrate({"--resume", "--points", "8", "--mappings", "2"}),
+       {{"cal.csv", "a,b,c\n1,2,3\n"}},
+       "resume"},
+      {"calibrate: --resume CSV with a corrupt row",
+       calibrate({"--resume", "--points", "8", "--mappings", "2"}),
+       {{"cal.csv", kCalibrationCsvHeader + "\n0,0,0,test,native,conv,1,x\n"}},
+       "resume"},
   };
 }
 
