@@ -12,6 +12,7 @@
 
 #include "model/design.hpp"
 #include "model/error.hpp"
+#include "model/json_reader.hpp"
 #include "model/spec.hpp"
 
 #ifndef BRICKYARD_DATA_DIR
@@ -22,69 +23,7 @@ namespace brickyard::model {
 
 namespace {
 
-// Reads fields of one JSON object, remembering which keys were consumed so that
-// unknown keys (usually typos) are reported instead of silently ignored.
-class ObjectReader {
-public:
-  ObjectReader(const json& j, std::string where) : j_(j), where_(std::move(where)) {
-    if (!j_.is_object())
-      throw SpecError(where_.empty() ? "<root>" : where_.substr(0, where_.size() - 1),
-                      "expected a JSON object");
-  }
-  bool has(const std::string& key) const { return j_.contains(key); }
-  const json& raw(const std::string& key) {
-    used_.insert(key);
-    return j_.at(key);
-  }
-  std::string field(const std::string& key) const { return where_ + key; }
-
-  int get_int(const std::string& key, int def) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_number_integer()) throw SpecError(field(key), "must be an integer");
-    auto x = v.get<std::int64_t>();
-    if (x < -(std::int64_t(1) << 31) || x > (std::int64_t(1) << 31) - 1)
-      throw SpecError(field(key), "out of range");
-    return static_cast<int>(x);
-  }
-  std::int64_t get_i64(const std::string& key, std::int64_t def) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_number_integer()) throw SpecError(field(key), "must be an integer");
-    return v.get<std::int64_t>();
-  }
-  double get_double(const std::string& key, double def) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_number()) throw SpecError(field(key), "must be a number");
-    return v.get<double>();
-  }
-  std::string get_string(const std::string& key, const std::string& def) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_string()) throw SpecError(field(key), "must be a string");
-    return v.get<std::string>();
-  }
-  bool get_bool(const std::string& key, bool def) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_boolean()) throw SpecError(field(key), "must be true or false");
-    return v.get<bool>();
-  }
-  void require(const std::string& key) {
-    if (!has(key)) throw SpecError(field(key), "missing");
-  }
-  // Throws on the first key that was never read.
-  void finish() const {
-    for (auto it = j_.begin(); it != j_.end(); ++it)
-      if (!used_.count(it.key())) throw SpecError(field(it.key()), "unknown key");
-  }
-
-private:
-  const json& j_;
-  std::string where_;
-  std::set<std::string> used_;
-};
+using ObjectReader = JsonReader;
 
 // A documented tech value: {"value": x, "unit": "...", "source": "..."}.
 double tech_value(ObjectReader& r, const std::string& key, const std::string& unit) {

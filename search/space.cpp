@@ -6,6 +6,7 @@
 
 #include "model/error.hpp"
 #include "model/json_io.hpp"
+#include "model/json_reader.hpp"
 #include "model/layer.hpp"
 
 namespace brickyard::search {
@@ -15,52 +16,7 @@ namespace {
 using json = nlohmann::json;
 using model::SpecError;
 
-// Reads one JSON object's fields and rejects keys never read (usually typos).
-class Fields {
-public:
-  Fields(const json& j, std::string where) : j_(j), where_(std::move(where)) {
-    if (!j_.is_object())
-      throw SpecError(where_.empty() ? "<root>" : where_.substr(0, where_.size() - 1),
-                      "expected a JSON object");
-  }
-  std::string field(const std::string& key) const { return where_ + key; }
-  bool has(const std::string& key) const { return j_.contains(key); }
-  const json& raw(const std::string& key) {
-    if (!has(key)) throw SpecError(field(key), "missing");
-    used_.insert(key);
-    return j_.at(key);
-  }
-  int get_int(const std::string& key, int def, int lo, int hi) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_number_integer()) throw SpecError(field(key), "must be an integer");
-    const auto x = v.get<std::int64_t>();
-    if (x < lo || x > hi)
-      throw SpecError(field(key), "must be in " + std::to_string(lo) + ".." + std::to_string(hi) +
-                                      " (got " + std::to_string(x) + ")");
-    return static_cast<int>(x);
-  }
-  std::string get_string(const std::string& key, const std::string& def) {
-    if (!has(key)) return def;
-    const json& v = raw(key);
-    if (!v.is_string()) throw SpecError(field(key), "must be a string");
-    return v.get<std::string>();
-  }
-  const json& array(const std::string& key) {
-    const json& v = raw(key);
-    if (!v.is_array()) throw SpecError(field(key), "must be an array");
-    return v;
-  }
-  void finish() const {
-    for (auto it = j_.begin(); it != j_.end(); ++it)
-      if (!used_.count(it.key())) throw SpecError(field(it.key()), "unknown key");
-  }
-
-private:
-  const json& j_;
-  std::string where_;
-  std::set<std::string> used_;
-};
+using Fields = model::JsonReader;
 
 // Parses the digits after `prefix` at s[pos]; advances pos.
 bool read_number(const std::string& s, std::size_t& pos, char prefix, int& out) {
