@@ -1,4 +1,7 @@
 // brickyard: one subcommand per use; parses, calls a library, prints.
+#include <unistd.h>
+
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -18,8 +21,8 @@ commands:
   estimate    analytic latency, energy and area of each layer at its best mapping
   simulate    cycle-accurate SystemC/TLM simulation, bit-exact outputs
   calibrate   fit the estimator to the simulator and report its error
-  cosearch    joint network/precision/accelerator search    (planned: issue 8)
-  retrain     retrain a derived design                      (planned: issue 8)
+  cosearch    joint network/precision/accelerator search (JAQ), retrain, simulate, report
+  retrain     retrain a co-searched design (precision transfer)
   export-rtl  Verilog parameter files for a design, verified in RTL
   quantize    hardware-aware precision allocation by ILP    (planned: issue 10)
 
@@ -48,7 +51,21 @@ int main(int argc, char** argv) {
     if (cmd == "export-rtl") return brickyard::cli::run_export_rtl(args);
     if (cmd == "calibrate") return brickyard::cli::run_calibrate(args);
     if (cmd == "__calibrate-worker") return brickyard::cli::run_calibrate_worker(args);
-    for (const char* planned : {"cosearch", "retrain", "quantize"})
+    if (cmd == "cosearch" || cmd == "retrain") {
+      // LibTorch lives in the sibling brickyard-search binary (search_main.cpp).
+      const auto exe =
+          std::filesystem::read_symlink("/proc/self/exe").parent_path() / "brickyard-search";
+      std::vector<std::string> a = {exe.string(), cmd};
+      a.insert(a.end(), args.begin(), args.end());
+      std::vector<char*> argv2;
+      for (auto& s : a) argv2.push_back(s.data());
+      argv2.push_back(nullptr);
+      execv(argv2[0], argv2.data());
+      std::cerr << "brickyard " << cmd << ": not available in this build (no " << exe.string()
+                << ": built without LibTorch)\n";
+      return brickyard::cli::kExitInternal;
+    }
+    for (const char* planned : {"quantize"})
       if (cmd == planned) {
         std::cerr << "brickyard " << cmd << ": not available in this build yet\n";
         return brickyard::cli::kExitInternal;

@@ -372,7 +372,8 @@ void HwCost::fit(int steps) {
   }
 }
 
-void HwCost::warm_up(const std::vector<model::Layer>& layers, int samples, std::uint64_t seed) {
+void HwCost::warm_up(const std::vector<model::Layer>& layers, int samples, std::uint64_t seed,
+                     int fit_steps) {
   std::mt19937_64 rng(seed);
   const int bits[] = {2, 4, 8};
   for (int s = 0; s < samples; ++s) {
@@ -387,7 +388,9 @@ void HwCost::warm_up(const std::vector<model::Layer>& layers, int samples, std::
     HwEval ev = exact(ls, space_.accelerator(c));
     remember(encode_layers(ls), encode_accelerator(space_, one_hot(space_, c)), ev.layers);
   }
-  fit(std::max(3000, samples * 40));
+  // About 100 passes over the samples (batch 128), at least 300 steps, unless given.
+  const int rows = samples * int(layers.size());
+  fit(fit_steps > 0 ? fit_steps : std::clamp(rows * 100 / 128, 300, 3000));
 }
 
 bool HwCost::check_misguided(const std::vector<model::Layer>& layers, const torch::Tensor& ops,

@@ -173,8 +173,10 @@ public:
   double misguided_rate() const { return checks_ ? double(misguided_) / double(checks_) : 0; }
   std::int64_t checks() const { return checks_; }
 
-  // Fits the surrogate on `samples` random (layer, accelerator) pairs first (seconds).
-  void warm_up(const std::vector<model::Layer>& layers, int samples, std::uint64_t seed);
+  // Fits the surrogate first on `layers` (random bits) on `samples` random accelerators:
+  // fit_steps Adam steps (0: about 100 passes over the samples, 300..3000 steps).
+  void warm_up(const std::vector<model::Layer>& layers, int samples, std::uint64_t seed,
+               int fit_steps = 0);
   double surrogate_loss() const { return last_fit_loss_; }
   std::size_t memo_size() const { return memo_.size(); }
   void clear_memo() { memo_.clear(); }

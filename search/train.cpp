@@ -176,7 +176,7 @@ void recalibrate_batch_norm(SubnetImpl& net, const Dataset& data, const torch::T
 }
 
 SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
-                    const SearchOptions& o) {
+                    const SearchOptions& o, const ArchHook* hook) {
   check_options(o);
   if (o.threads > 0) at::set_num_threads(o.threads);
   torch::manual_seed(o.seed);
@@ -246,8 +246,13 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
         auto al = net.forward(ab.images, tau, true);
         auto aloss = torch::cross_entropy_loss(al, ab.labels);
         a_opt.zero_grad();
-        aloss.backward();
+        if (hook && hook->loss) {
+          (aloss + hook->loss(net, tau)).backward();
+        } else {
+          aloss.backward();
+        }
         a_opt.step();
+        if (hook && hook->after_backward) hook->after_backward();
         set_requires_grad(weights, true);
         am.add(al.detach(), ab.labels, aloss.detach());
         ++a_done;
@@ -295,6 +300,7 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
                    result.time_limited ? " (time limit reached)" : "");
     log.write(e);
     result.epochs.push_back(e);
+    if (hook && hook->end_of_epoch) hook->end_of_epoch(e);
   }
   result.choice = argmax_choice(net);
   log.write_choice(to_json(net.space(), result.choice));

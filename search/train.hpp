@@ -7,6 +7,7 @@
 // (FBNet: 0.956 per epoch). Progress lines with loss, accuracy and ETA go to stderr; one
 // record per epoch goes to a CSV (log_path ends in .csv) or JSON-lines log.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -63,8 +64,19 @@ struct SearchResult {
   double final_tau = 0;
 };
 
+// What a caller adds to every architecture step (the co-search's hardware term, issue 8):
+// `loss` returns a term added to the cross-entropy before backward (it may build graphs
+// through other modules); `after_backward` runs after the architecture optimizer's step
+// (e.g. to step the hardware generation network's optimizer); `end_of_epoch` sees every
+// epoch's statistics (checkpoints, logs).
+struct ArchHook {
+  std::function<torch::Tensor(SupernetImpl& net, double tau)> loss;
+  std::function<void()> after_backward;
+  std::function<void(const EpochStats&)> end_of_epoch;
+};
+
 SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
-                    const SearchOptions& options);
+                    const SearchOptions& options, const ArchHook* hook = nullptr);
 
 // Mean cross-entropy and accuracy over data rows `indices` (eval mode, no gradients).
 EvalResult evaluate(SupernetImpl& net, const Dataset& data, const torch::Tensor& indices,

@@ -138,7 +138,7 @@ TEST_CASE("search: the cost surrogate learns, and the misguided rate falls with 
   };
   HwCost untrained(HwSpace{}, model::load_tech("45nm"), model::Calibration{}, o);
   const double before = rate(untrained, 100);
-  cost.warm_up(layers, 64, 7);
+  cost.warm_up(layers, 64, 7, 3000);
   const double after = rate(cost, 100);
   INFO("misguided before " << before << ", after warm-up " << after << ", surrogate loss "
                            << cost.surrogate_loss());

@@ -1,0 +1,110 @@
+// brickyard-search: the LibTorch subcommands (cosearch, retrain). `brickyard cosearch ...`
+// execs this binary from its own directory, so that the other subcommands (and the
+// calibration workers) do not load LibTorch (about 0.5 s per process).
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+
+#include "cli/commands.hpp"
+#include "cli/inputs.hpp"
+#include "model/error.hpp"
+#include "model/json_io.hpp"
+#include "search/cosearch.hpp"
+
+namespace po = boost::program_options;
+using brickyard::model::SpecError;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string sibling(const std::string& name) {
+  return (fs::read_symlink("/proc/self/exe").parent_path() / name).string();
+}
+
+int run_cosearch(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "usage: brickyard cosearch --config FILE --out DIR [--force]\n\nJoint search of network "
+      "operators, per-layer bits and the accelerator (JAQ), then\nretraining, cycle-accurate "
+      "simulation and a report (DIR/design.json, report.md,\nreport.json, search_log.jsonl).\n\n"
+      "options");
+  std::string config, out;
+  desc.add_options()("help,h", "show this help")("config", po::value(&config),
+                                                 "co-search configuration (configs/*.json)")(
+      "out", po::value(&out), "output directory")("force", "write into an existing directory")(
+      "quiet,q", "no progress lines");
+  auto vm = brickyard::cli::parse_args(desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  if (config.empty()) throw SpecError("config", "missing (--config FILE)");
+  if (out.empty()) throw SpecError("out", "missing (--out DIR)");
+  auto cfg = brickyard::search::load_cosearch_config(config);
+  brickyard::search::CosearchRun run;
+  run.out_dir = out;
+  run.force = vm.count("force") > 0;
+  run.progress = vm.count("quiet") == 0;
+  run.brickyard_exe = sibling("brickyard");
+  auto r = brickyard::search::cosearch(cfg, run);
+  std::cout << "design: " << out << "/design.json\nreport: " << out << "/report.md\n";
+  std::cout << "EDAP vs uniform 8-bit on the base accelerator: "
+            << brickyard::cli::fmt("%.3f", r.report["edap_vs_baseline"].get<double>()) << "\n";
+  if (r.design["accuracy"].contains("retrained_test"))
+    std::cout << "retrained test accuracy: "
+              << brickyard::cli::fmt("%.2f%%",
+                                     100 * r.design["accuracy"]["retrained_test"].get<double>())
+              << "\n";
+  return brickyard::cli::kExitOk;
+}
+
+int run_retrain(const std::vector<std::string>& args) {
+  po::options_description desc("usage: brickyard retrain --design DIR/design.json [options]\n\n"
+                               "Retrains a co-searched subnet (precision transfer: 8-bit first, "
+                               "then its bits)\nand writes the accuracy into the design.\n\n"
+                               "options");
+  std::string design;
+  brickyard::search::RetrainOptions o;
+  desc.add_options()("help,h", "show this help")("design", po::value(&design), "design.json")(
+      "epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs at the chosen bits")(
+      "transfer-epochs", po::value(&o.transfer_epochs)->default_value(o.transfer_epochs),
+      "epochs at 8 bits first")("lr", po::value(&o.lr)->default_value(o.lr),
+                                "SGD learning rate")("quiet,q", "no progress lines");
+  auto vm = brickyard::cli::parse_args(desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  if (design.empty()) throw SpecError("design", "missing (--design FILE)");
+  if (o.epochs < 0) throw SpecError("epochs", "must be >= 0");
+  if (o.transfer_epochs < 0) throw SpecError("transfer-epochs", "must be >= 0");
+  if (!(o.lr > 0)) throw SpecError("lr", "must be > 0");
+  auto d = brickyard::search::retrain_design(design, o, vm.count("quiet") == 0);
+  brickyard::model::write_json_file(design, d);
+  std::cout << "retrained test accuracy: "
+            << brickyard::cli::fmt("%.2f%%", 100 * d["accuracy"]["retrained_test"].get<double>())
+            << " (written to " << design << ")\n";
+  return brickyard::cli::kExitOk;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  const std::string cmd = args.empty() ? "" : args[0];
+  if (!args.empty()) args.erase(args.begin());
+  try {
+    if (cmd == "cosearch") return run_cosearch(args);
+    if (cmd == "retrain") return run_retrain(args);
+    std::cerr << "brickyard-search: field 'command': unknown command '" << cmd
+              << "' (cosearch, retrain)\n";
+    return brickyard::cli::kExitBadInput;
+  } catch (const SpecError& e) {
+    std::cerr << "brickyard " << cmd << ": " << brickyard::cli::one_line(e.what()) << "\n";
+    return brickyard::cli::kExitBadInput;
+  } catch (const std::exception& e) {
+    std::cerr << "brickyard " << cmd << ": internal error: " << e.what() << "\n";
+    return brickyard::cli::kExitInternal;
+  }
+}

@@ -1,0 +1,629 @@
+#include "search/cosearch.hpp"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <torch/torch.h>
+
+#include "model/error.hpp"
+#include "model/estimator.hpp"
+#include "model/json_io.hpp"
+#include "model/json_reader.hpp"
+#include "search/derive.hpp"
+#include "search/space.hpp"
+
+namespace brickyard::search {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+using model::JsonReader;
+using model::SpecError;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// ---- config ----------------------------------------------------------------------------
+
+void read_data(JsonReader r, DataOptions& d) {
+  const std::string f = r.get_string("format", "fashion-mnist");
+  if (f == "fashion-mnist")
+    d.format = DataFormat::FashionMnist;
+  else if (f == "cifar10")
+    d.format = DataFormat::Cifar10;
+  else if (f == "cifar100")
+    d.format = DataFormat::Cifar100;
+  else
+    throw SpecError(r.field("format"),
+                    "unknown format '" + f + "' (fashion-mnist, cifar10, cifar100)");
+  d.root = r.get_string("root", d.format == DataFormat::FashionMnist ? default_fmnist_dir() : "");
+  if (d.root.empty()) throw SpecError(r.field("root"), "missing (directory of the data files)");
+  d.train_limit = r.get_i64("train_limit", 0, 0, 10'000'000);
+  d.test_limit = r.get_i64("test_limit", 0, 0, 10'000'000);
+  d.val_fraction = r.get_double("val_fraction", d.val_fraction, 0.01, 0.5);
+  d.arch_fraction = r.get_double("arch_fraction", d.arch_fraction, 0.01, 0.9);
+  d.augment = r.get_bool("augment", d.augment);
+  d.standardize = r.get_bool("standardize", d.standardize);
+  r.finish();
+}
+
+void read_search(JsonReader r, SearchOptions& s) {
+  s.epochs = r.get_int("epochs", s.epochs, 1, 10000);
+  s.batch_size = r.get_i64("batch_size", s.batch_size, 1, 65536);
+  s.w_lr = r.get_double("w_lr", s.w_lr, 1e-6, 10);
+  s.arch_lr = r.get_double("arch_lr", s.arch_lr, 1e-6, 10);
+  s.warmup_epochs = r.get_int("warmup_epochs", s.warmup_epochs, 0, 10000);
+  s.tau_start = r.get_double("tau_start", s.tau_start, 1e-3, 100);
+  s.tau_decay = r.get_double("tau_decay", s.tau_decay, 1e-3, 1);
+  s.max_batches = r.get_i64("max_batches", s.max_batches, 0, 1'000'000);
+  s.val_limit = r.get_i64("val_limit", s.val_limit, 0, 10'000'000);
+  s.time_limit_s = r.get_double("time_limit_s", s.time_limit_s, 0, 1e7);
+  s.threads = r.get_int("threads", s.threads, 1, 256);
+  r.finish();
+}
+
+void read_hardware(JsonReader r, CosearchConfig& c) {
+  c.lambda = r.get_double("lambda", c.lambda, 0, 1e6);
+  c.hw.lambda_energy = r.get_double("energy", c.hw.lambda_energy, 0, 1e6);
+  c.hw.lambda_latency = r.get_double("latency", c.hw.lambda_latency, 0, 1e6);
+  c.hw.lambda_area = r.get_double("area", c.hw.lambda_area, 0, 1e6);
+  if (r.has("preset")) {
+    const std::string p = r.get_string("preset", "");
+    if (p == "balanced") {
+      c.hw.lambda_energy = c.hw.lambda_latency = c.hw.lambda_area = 0.33;
+    } else if (p == "latency") {
+      c.hw.lambda_latency = 0.8, c.hw.lambda_energy = 0.1, c.hw.lambda_area = 0.1;
+    } else if (p == "area") {
+      c.hw.lambda_area = 0.8, c.hw.lambda_energy = 0.1, c.hw.lambda_latency = 0.1;
+    } else {
+      throw SpecError(r.field("preset"), "unknown preset '" + p + "' (balanced, latency, area)");
+    }
+  }
+  c.hw_lr = r.get_double("hw_lr", c.hw_lr, 1e-7, 10);
+  c.warm_up_samples = r.get_int("warm_up_samples", c.warm_up_samples, 0, 100000);
+  c.misguided_every = r.get_int("misguided_every", c.misguided_every, 0, 1000000);
+  c.hw_space.pe_min = r.get_int("pe_min", c.hw_space.pe_min, 3, 64);
+  c.hw_space.pe_max = r.get_int("pe_max", c.hw_space.pe_max, c.hw_space.pe_min, 64);
+  c.hw_space.buf_min = 1024 * r.get_i64("buf_min_kb", c.hw_space.buf_min / 1024, 1, 1 << 20);
+  c.hw_space.buf_max =
+      1024 * r.get_i64("buf_max_kb", c.hw_space.buf_max / 1024, c.hw_space.buf_min / 1024, 1 << 20);
+  c.hw_space.buf_step = 1024 * r.get_i64("buf_step_kb", c.hw_space.buf_step / 1024, 1, 1 << 20);
+  if (r.has("base")) c.hw_space.base = model::load_accelerator(r.get_string("base", ""));
+  c.gen.max_layers = r.get_int("max_layers", c.gen.max_layers, 1, 4096);
+  c.gen.hidden = r.get_int("hidden", c.gen.hidden, 4, 4096);
+  r.finish();
+}
+
+void read_retrain(JsonReader r, RetrainOptions& o) {
+  o.enabled = r.get_bool("enabled", o.enabled);
+  o.transfer_epochs = r.get_int("transfer_epochs", o.transfer_epochs, 0, 10000);
+  o.epochs = r.get_int("epochs", o.epochs, 0, 10000);
+  o.lr = r.get_double("lr", o.lr, 1e-6, 10);
+  o.batch_size = r.get_i64("batch_size", o.batch_size, 1, 65536);
+  o.max_batches = r.get_i64("max_batches", o.max_batches, 0, 1'000'000);
+  o.baseline = r.get_bool("baseline", o.baseline);
+  r.finish();
+}
+
+} // namespace
+
+CosearchConfig cosearch_config_from_json(const json& j) {
+  CosearchConfig c;
+  c.hw_space.base = model::load_accelerator(model::data_dir() + "/accels/bitfusion_default.json");
+  JsonReader r(j, "");
+  c.name = r.get_string("name", c.name);
+  c.seed = std::uint64_t(r.get_i64("seed", 1, 0, (std::int64_t(1) << 62)));
+  if (r.has("data")) read_data(JsonReader(r.raw("data"), "data."), c.data);
+  c.space = r.get_string("space", c.space);
+  if (r.has("quant")) {
+    JsonReader q(r.raw("quant"), "quant.");
+    c.supernet.mode = quant_mode_from_string(q.get_string("mode", "csq"), "quant.mode");
+    c.supernet.k_percent = q.get_double("k_percent", c.supernet.k_percent, 0.01, 100);
+    q.finish();
+  }
+  if (r.has("search")) read_search(JsonReader(r.raw("search"), "search."), c.search);
+  if (r.has("hardware")) read_hardware(JsonReader(r.raw("hardware"), "hardware."), c);
+  if (r.has("retrain")) read_retrain(JsonReader(r.raw("retrain"), "retrain."), c.retrain);
+  c.simulate = r.get_bool("simulate", c.simulate);
+  r.finish();
+  c.data.seed = c.seed;
+  c.search.seed = c.seed;
+  load_space(c.space); // validates the space now, naming the field
+  return c;
+}
+
+CosearchConfig load_cosearch_config(const std::string& path) {
+  json j = model::read_json_file(path, "config");
+  try {
+    return cosearch_config_from_json(j);
+  } catch (const SpecError& e) {
+    throw SpecError("config", "in '" + path + "': " + e.what());
+  }
+}
+
+namespace {
+
+// ---- hardware term ----------------------------------------------------------------------
+
+// Uniform bits everywhere (the 8-bit baseline of a choice).
+ArchChoice with_bits(ArchChoice c, int bits) {
+  for (auto& b : c.a_bits) b = bits;
+  for (auto& b : c.w_bits) b = bits;
+  return c;
+}
+
+// The expected subnet of the supernet (JAQ Eq. 4 with FBNet's expected cost): the layers of
+// every candidate op of every block, weighted by softmax(alpha / tau), with the bit
+// features replaced by the expected bits under softmax(beta / tau); fixed layers weigh 1.
+HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, double tau) {
+  const SearchSpace& space = net.space();
+  const auto& shapes = net.shapes();
+  std::vector<torch::Tensor> rows, weights;
+  auto abits = torch::tensor(std::vector<float>(space.a_bits.begin(), space.a_bits.end())) / 8.0;
+  auto wbits = torch::tensor(std::vector<float>(space.w_bits.begin(), space.w_bits.end())) / 8.0;
+  // Fixed layers (not in any block): from the argmax description.
+  const auto all = describe(space, argmax);
+  for (const auto& l : all)
+    if (l.name.rfind("b", 0) != 0 || l.name.find('.') == std::string::npos) {
+      rows.push_back(encode_layers({l}));
+      weights.push_back(torch::ones({1}));
+    }
+  for (std::size_t b = 0; b < shapes.size(); ++b) {
+    auto g = torch::softmax(net.alpha[b] / tau, 0);
+    for (std::size_t i = 0; i < shapes[b].ops.size(); ++i) {
+      ArchChoice c = argmax;
+      c.op[b] = int(i);
+      const std::string prefix = "b" + std::to_string(b) + ".";
+      std::vector<model::Layer> mine;
+      for (const auto& l : describe(space, c))
+        if (l.name.rfind(prefix, 0) == 0) mine.push_back(l);
+      if (mine.empty()) continue; // skip: no layers
+      auto enc = encode_layers(mine);
+      auto ea = (torch::softmax(net.beta_a[b][std::int64_t(i)] / tau, 0) * abits).sum();
+      auto ew = (torch::softmax(net.beta_w[b][std::int64_t(i)] / tau, 0) * wbits).sum();
+      const auto n = enc.size(0);
+      enc = torch::cat({enc.slice(1, 0, 5), ea.expand({n, 1}), ew.expand({n, 1})}, 1);
+      rows.push_back(enc);
+      weights.push_back(g[std::int64_t(i)].expand({n}));
+    }
+  }
+  return {torch::cat(rows, 0), torch::cat(weights, 0)};
+}
+
+// ---- retraining --------------------------------------------------------------------------
+
+struct TrainLog {
+  double test_accuracy = 0, seconds = 0;
+};
+
+// Plain SGD with a cosine learning rate over `epochs` on the whole training split
+// (weights + architecture rows); progress lines; test accuracy at the end.
+TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, int epochs,
+                      const RetrainOptions& o, std::uint64_t seed, const std::string& tag,
+                      bool progress) {
+  TrainLog log;
+  const auto t0 = Clock::now();
+  auto rows = torch::cat({split.train_w, split.train_a});
+  if (epochs > 0) {
+    torch::optim::SGD opt(
+        net.parameters(),
+        torch::optim::SGDOptions(o.lr).momentum(0.9).weight_decay(4e-5).nesterov(true));
+    LoaderOptions lo;
+    lo.batch_size = o.batch_size;
+    lo.seed = seed;
+    lo.drop_last = true;
+    Loader loader(data, rows, lo);
+    std::int64_t per_epoch = loader.batches_per_epoch();
+    if (o.max_batches > 0) per_epoch = std::min(per_epoch, o.max_batches);
+    const std::int64_t total = per_epoch * epochs;
+    std::int64_t done = 0;
+    for (int e = 0; e < epochs; ++e) {
+      loader.start_epoch(e);
+      net.train();
+      Batch b;
+      double loss_sum = 0, correct = 0, seen = 0;
+      for (std::int64_t it = 0; it < per_epoch && loader.next(b); ++it) {
+        const double lr = 0.5 * o.lr * (1 + std::cos(M_PI * double(done) / double(total)));
+        for (auto& g : opt.param_groups())
+          static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
+        auto logits = net.forward(b.images);
+        auto loss = torch::cross_entropy_loss(logits, b.labels);
+        opt.zero_grad();
+        loss.backward();
+        opt.step();
+        ++done;
+        loss_sum += loss.item<double>() * double(b.labels.size(0));
+        correct += logits.argmax(1).eq(b.labels).sum().item<double>();
+        seen += double(b.labels.size(0));
+      }
+      if (progress) {
+        const double el = since(t0);
+        std::fprintf(
+            stderr, "retrain %s: epoch %d/%d loss %.4f acc %.2f%% | %.0f s elapsed, ETA %.0f s\n",
+            tag.c_str(), e + 1, epochs, loss_sum / std::max(1.0, seen),
+            100 * correct / std::max(1.0, seen), el, el / double(done) * double(total - done));
+      }
+    }
+  }
+  log.test_accuracy = evaluate(net, data, split.test).accuracy;
+  log.seconds = since(t0);
+  return log;
+}
+
+// ---- simulation of the final design ------------------------------------------------------
+
+std::string run_capture(const std::vector<std::string>& argv, int& status) {
+  int fd[2];
+  if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
+  pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    dup2(fd[1], 1);
+    close(fd[0]);
+    close(fd[1]);
+    std::vector<char*> a;
+    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
+    a.push_back(nullptr);
+    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
+    execv(a[0], a.data());
+    _exit(127);
+  }
+  close(fd[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(fd[0], buf, sizeof buf)) > 0) out.append(buf, std::size_t(n));
+  close(fd[0]);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return out;
+}
+
+double edap(double e, double l, double a) {
+  return e * l * a;
+}
+
+json cost_json(const HwEval& ev) {
+  json layers = json::array();
+  for (std::size_t i = 0; i < ev.layers.size(); ++i)
+    layers.push_back({{"cycles", ev.layers[i].cycles},
+                      {"latency_s", double(ev.layers[i].cycles) / ev.accel.clock_hz},
+                      {"energy_j", ev.layers[i].energy_j}});
+  return {{"latency_s", ev.latency_s},
+          {"energy_j", ev.energy_j},
+          {"area_mm2", ev.area_mm2},
+          {"edap", edap(ev.energy_j, ev.latency_s, ev.area_mm2)},
+          {"layers", layers}};
+}
+
+void write_text(const fs::path& p, const std::string& s) {
+  fs::path tmp = p;
+  tmp += ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << s;
+    if (!f) throw SpecError("out", "cannot write '" + tmp.string() + "'");
+  }
+  fs::rename(tmp, p);
+}
+
+} // namespace
+
+CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
+  const auto t0 = Clock::now();
+  if (run.out_dir.empty()) throw SpecError("out", "missing (--out DIR)");
+  const fs::path out = fs::absolute(run.out_dir);
+  std::error_code ec;
+  if (fs::exists(out, ec) && !run.force)
+    throw SpecError("out", "'" + out.string() + "' exists (--force replaces its files)");
+  fs::create_directories(out, ec);
+  if (ec || !fs::is_directory(out)) throw SpecError("out", "cannot create '" + out.string() + "'");
+  auto say = [&](const std::string& s) {
+    if (run.progress) std::fprintf(stderr, "cosearch: %s\n", s.c_str());
+  };
+
+  torch::manual_seed(cfg.seed);
+  at::set_num_threads(cfg.search.threads);
+  const Dataset data = load(cfg.data);
+  const Split split = data.split(cfg.data);
+  const SearchSpace space = load_space(cfg.space);
+  Supernet net(space, cfg.supernet);
+  const model::Tech tech = model::load_tech(cfg.hw_space.base.tech);
+  const model::Calibration cal = model::load_calibration("");
+
+  // References (Eq. 9 normalizers): uniform 8-bit initial argmax subnet on the base accelerator.
+  HwCostOptions hwo = cfg.hw;
+  HwCost ref_cost(cfg.hw_space, tech, cal, hwo);
+  const auto layers8 = describe(space, with_bits(argmax_choice(*net), 8));
+  const HwEval ref = ref_cost.exact(layers8, cfg.hw_space.base);
+  hwo.ref_energy_j = ref.energy_j;
+  hwo.ref_latency_s = ref.latency_s;
+  hwo.ref_area_mm2 = ref.area_mm2;
+  HwCost hw(cfg.hw_space, tech, cal, hwo);
+  HwGenOptions go = cfg.gen;
+  go.max_layers = std::max<int>(go.max_layers, int(layers8.size()));
+  HwGenNet gen(cfg.hw_space, go);
+  torch::optim::Adam gen_opt(gen->parameters(), torch::optim::AdamOptions(cfg.hw_lr));
+  say("reference: uniform 8-bit initial subnet on " + std::to_string(cfg.hw_space.base.pe_rows) +
+      "x" + std::to_string(cfg.hw_space.base.pe_cols) +
+      " base accelerator: " + std::to_string(ref.latency_s * 1e3) + " ms, " +
+      std::to_string(ref.energy_j * 1e3) + " mJ, " + std::to_string(ref.area_mm2) + " mm2");
+  if (cfg.warm_up_samples > 0) {
+    auto tw = Clock::now();
+    hw.warm_up(layers8, cfg.warm_up_samples, cfg.seed);
+    say("cost surrogate warmed up on " + std::to_string(cfg.warm_up_samples) +
+        " random accelerators in " + std::to_string(since(tw)) + " s (fit loss " +
+        std::to_string(hw.surrogate_loss()) + ")");
+  }
+
+  // The hardware term of every architecture step.
+  std::int64_t arch_steps = 0;
+  double hw_seconds = 0, last_cost = 0;
+  json hw_log = json::array();
+  ArchHook hook;
+  hook.loss = [&](SupernetImpl& n, double tau) {
+    auto th = Clock::now();
+    gen_opt.zero_grad();
+    const ArchChoice c = argmax_choice(n);
+    const auto layers = describe(space, c);
+    const auto ops = encode_layers(layers);
+    HwGenOutput g = gen->forward(ops, tau);
+    const auto soft = soft_subnet(n, c, tau);
+    HwEval ev = hw.evaluate(layers, ops, g, &soft);
+    if (cfg.misguided_every > 0 && arch_steps % cfg.misguided_every == 0)
+      hw.check_misguided(layers, ops, g, cfg.seed + std::uint64_t(arch_steps));
+    ++arch_steps;
+    last_cost = ev.cost;
+    hw_seconds += since(th);
+    return cfg.lambda * ev.loss;
+  };
+  hook.after_backward = [&]() { gen_opt.step(); };
+  hook.end_of_epoch = [&](const EpochStats& e) {
+    const ArchChoice c = argmax_choice(*net);
+    json j = {{"epoch", e.epoch},
+              {"val_accuracy", e.val_accuracy},
+              {"hw_cost", last_cost},
+              {"misguided_rate", hw.misguided_rate()},
+              {"choice", to_json(space, c)}};
+    hw_log.push_back(j);
+    say("epoch " + std::to_string(e.epoch + 1) + ": hardware cost " + std::to_string(last_cost) +
+        " (1 = reference), misguided " + std::to_string(100 * hw.misguided_rate()) + "% of " +
+        std::to_string(hw.checks()) + " checks");
+  };
+  SearchOptions so = cfg.search;
+  so.progress = run.progress;
+  so.log_path = (out / "search_log.jsonl").string();
+  SearchResult sr = search(*net, data, split, so, &hook);
+
+  // Derive: subnet, bits, accelerator (noise-free argmax of the generation network), mappings.
+  const ArchChoice choice = sr.choice;
+  const auto layers = describe(space, choice);
+  HwGenOutput g;
+  {
+    torch::NoGradGuard ng;
+    g = gen->forward(encode_layers(layers), sr.final_tau, true, false);
+  }
+  const model::Accelerator accel = cfg.hw_space.accelerator(g.choice);
+  const HwEval final_ev = hw.exact(layers, accel);
+  const model::Network derived = to_network(space, choice);
+  const HwEval base8 = hw.exact(describe(space, with_bits(choice, 8)), cfg.hw_space.base);
+  say("derived: " + std::to_string(layers.size()) + " layers on " + std::to_string(accel.pe_rows) +
+      "x" + std::to_string(accel.pe_cols) + " " + model::to_string(accel.dataflow) + ", EDAP " +
+      std::to_string(edap(final_ev.energy_j, final_ev.latency_s, final_ev.area_mm2) /
+                     edap(base8.energy_j, base8.latency_s, base8.area_mm2)) +
+      " of the uniform 8-bit subnet on the base accelerator");
+  torch::save(net, (out / "supernet.pt").string());
+
+  json design = {
+      {"network", model::to_json(derived)},
+      {"accelerator", model::to_json(accel)},
+      {"mappings", json::array()},
+      {"choice", to_json(space, choice)},
+      {"predicted", cost_json(final_ev)},
+      {"accuracy", {{"search_val", sr.epochs.empty() ? 0.0 : sr.epochs.back().val_accuracy}}},
+      {"cosearch",
+       {{"config", cfg.name},
+        {"space", to_json(space)},
+        {"data_root", cfg.data.root},
+        {"seed", cfg.seed},
+        {"supernet", "supernet.pt"}}}};
+  for (const auto& m : final_ev.mappings) design["mappings"].push_back(model::to_json(m));
+
+  // Retrain with precision transfer; the 8-bit phase doubles as the baseline's training.
+  json retrain = nullptr;
+  double base_acc = -1;
+  if (cfg.retrain.enabled) {
+    Subnet s8(*net, with_bits(choice, 8));
+    recalibrate_batch_norm(*s8, data, split.train_w);
+    TrainLog t8 = train_subnet(*s8, data, split, cfg.retrain.transfer_epochs, cfg.retrain, cfg.seed,
+                               "8-bit (precision transfer)", run.progress);
+    Subnet sq(*net, choice);
+    copy_state(*s8, *sq); // DAQU: low-bit weights start from the 8-bit ones
+    recalibrate_batch_norm(*sq, data, split.train_w);
+    TrainLog tq = train_subnet(*sq, data, split, cfg.retrain.epochs, cfg.retrain, cfg.seed + 1,
+                               "chosen bits", run.progress);
+    torch::save(sq, (out / "subnet.pt").string());
+    retrain = {{"transfer_epochs", cfg.retrain.transfer_epochs},
+               {"epochs", cfg.retrain.epochs},
+               {"test_accuracy_8bit_after_transfer", t8.test_accuracy},
+               {"test_accuracy", tq.test_accuracy},
+               {"seconds", t8.seconds + tq.seconds}};
+    design["accuracy"]["retrained_test"] = tq.test_accuracy;
+    if (cfg.retrain.baseline) {
+      TrainLog tb = train_subnet(*s8, data, split, cfg.retrain.epochs, cfg.retrain, cfg.seed + 2,
+                                 "uniform 8-bit baseline", run.progress);
+      base_acc = tb.test_accuracy;
+    }
+  }
+  write_text(out / "design.json", design.dump(2) + "\n");
+
+  // Cycle-accurate check of the final design.
+  json sim = nullptr;
+  if (cfg.simulate) {
+    say("simulating the design cycle by cycle (brickyard simulate --design design.json)");
+    const std::string exe =
+        run.brickyard_exe.empty() ? fs::read_symlink("/proc/self/exe").string() : run.brickyard_exe;
+    int status = 0;
+    std::string text = run_capture(
+        {exe, "simulate", "--design", (out / "design.json").string(), "--json", "-q"}, status);
+    try {
+      json s = json::parse(text);
+      json rows = json::array();
+      double worst = 0;
+      for (std::size_t i = 0; i < s.at("layers").size(); ++i) {
+        const auto& l = s["layers"][i];
+        const double est = double(final_ev.layers[i].cycles);
+        const double simc = l.at("cycles").get<double>();
+        const double err = simc > 0 ? (est - simc) / simc : 0;
+        worst = std::max(worst, std::abs(err));
+        rows.push_back({{"name", l.at("name")},
+                        {"est_cycles", est},
+                        {"sim_cycles", simc},
+                        {"cycles_error", err},
+                        {"est_energy_j", final_ev.layers[i].energy_j},
+                        {"sim_energy_j", l.at("energy_j")},
+                        {"bit_exact", l.at("mismatches").get<std::int64_t>() == 0}});
+      }
+      sim = {{"layers", rows},
+             {"latency_s", s.at("total").at("latency_s")},
+             {"energy_j", s.at("total").at("energy_j")},
+             {"max_abs_cycles_error", worst},
+             {"outputs_bit_exact", s.at("outputs_bit_exact")}};
+      design["simulated"] = sim;
+      write_text(out / "design.json", design.dump(2) + "\n");
+    } catch (const std::exception& e) {
+      throw std::runtime_error("brickyard simulate of the design failed (status " +
+                               std::to_string(status) + "): " + text.substr(0, 400));
+    }
+  }
+
+  // Report.
+  const double e_final = edap(final_ev.energy_j, final_ev.latency_s, final_ev.area_mm2);
+  const double e_base = edap(base8.energy_j, base8.latency_s, base8.area_mm2);
+  json report = {{"config", cfg.name},
+                 {"seconds", since(t0)},
+                 {"search",
+                  {{"epochs", sr.epochs.size()},
+                   {"seconds", sr.seconds},
+                   {"hardware_seconds", hw_seconds},
+                   {"architecture_steps", arch_steps},
+                   {"hardware_seconds_per_step", arch_steps ? hw_seconds / double(arch_steps) : 0},
+                   {"misguided_rate", hw.misguided_rate()},
+                   {"misguided_checks", hw.checks()},
+                   {"epochs_log", hw_log}}},
+                 {"design",
+                  {{"accuracy", design["accuracy"]},
+                   {"predicted", cost_json(final_ev)},
+                   {"accelerator", model::to_json(accel)}}},
+                 {"baseline_uniform_8bit_on_base",
+                  {{"predicted", cost_json(base8)},
+                   {"test_accuracy", base_acc >= 0 ? json(base_acc) : json(nullptr)},
+                   {"accelerator", model::to_json(cfg.hw_space.base)}}},
+                 {"edap_vs_baseline", e_base > 0 ? e_final / e_base : 0},
+                 {"retrain", retrain},
+                 {"simulated", sim}};
+  write_text(out / "report.json", report.dump(2) + "\n");
+
+  std::ostringstream md;
+  char line[512];
+  md << "# brickyard cosearch: " << cfg.name << "\n\n";
+  std::snprintf(
+      line, sizeof line,
+      "| | accuracy (test) | latency ms | energy mJ | area mm2 | EDAP (J s mm2) |\n"
+      "|---|---|---|---|---|---|\n"
+      "| found design (%dx%d %s) | %s | %.4f | %.4f | %.3f | %.3e |\n"
+      "| uniform 8-bit on the base %dx%d %s | %s | %.4f | %.4f | %.3f | %.3e |\n\n",
+      accel.pe_rows, accel.pe_cols, model::to_string(accel.dataflow),
+      design["accuracy"].contains("retrained_test")
+          ? (std::to_string(100 * design["accuracy"]["retrained_test"].get<double>()) + "%").c_str()
+          : "-",
+      final_ev.latency_s * 1e3, final_ev.energy_j * 1e3, final_ev.area_mm2, e_final,
+      cfg.hw_space.base.pe_rows, cfg.hw_space.base.pe_cols,
+      model::to_string(cfg.hw_space.base.dataflow),
+      base_acc >= 0 ? (std::to_string(100 * base_acc) + "%").c_str() : "-", base8.latency_s * 1e3,
+      base8.energy_j * 1e3, base8.area_mm2, e_base);
+  md << line;
+  std::snprintf(line, sizeof line, "EDAP ratio (found / baseline): %.3f (%.1fx lower)\n\n",
+                e_final / e_base, e_base / e_final);
+  md << line;
+  if (!sim.is_null()) {
+    md << "Estimated vs simulated (cycle-accurate SystemC, native engine):\n\n"
+       << "| layer | est cycles | sim cycles | error | est uJ | sim uJ | outputs |\n"
+       << "|---|---|---|---|---|---|---|\n";
+    for (const auto& r : sim["layers"]) {
+      std::snprintf(line, sizeof line, "| %s | %.0f | %.0f | %+.2f%% | %.3f | %.3f | %s |\n",
+                    r["name"].get<std::string>().c_str(), r["est_cycles"].get<double>(),
+                    r["sim_cycles"].get<double>(), 100 * r["cycles_error"].get<double>(),
+                    1e6 * r["est_energy_j"].get<double>(), 1e6 * r["sim_energy_j"].get<double>(),
+                    r["bit_exact"].get<bool>() ? "bit-exact" : "WRONG");
+      md << line;
+    }
+  }
+  std::snprintf(line, sizeof line,
+                "\nSearch: %zu epochs in %.0f s; hardware term %.1f ms per architecture step "
+                "(%lld steps); misguided rate %.1f%% of %lld checks.\n",
+                sr.epochs.size(), sr.seconds,
+                arch_steps ? 1e3 * hw_seconds / double(arch_steps) : 0.0, (long long)arch_steps,
+                100 * hw.misguided_rate(), (long long)hw.checks());
+  md << line;
+  write_text(out / "report.md", md.str());
+  return {design, report};
+}
+
+nlohmann::json retrain_design(const std::string& design_path, const RetrainOptions& o,
+                              bool progress) {
+  json design = model::read_json_file(design_path, "design");
+  if (!design.is_object() || !design.contains("cosearch") || !design.contains("choice"))
+    throw SpecError("design", "'" + design_path +
+                                  "' was not written by cosearch (no \"cosearch\"/\"choice\")");
+  const json& cs = design["cosearch"];
+  const SearchSpace space = space_from_json(cs.at("space"));
+  ArchChoice c;
+  const auto shapes = blocks(space);
+  if (!design["choice"].is_array() || design["choice"].size() != shapes.size())
+    throw SpecError("design.choice",
+                    "does not match the space's " + std::to_string(shapes.size()) + " blocks");
+  for (std::size_t b = 0; b < shapes.size(); ++b) {
+    const auto& e = design["choice"][b];
+    const std::string op = e.at("op").get<std::string>();
+    int idx = -1;
+    for (std::size_t i = 0; i < shapes[b].ops.size(); ++i)
+      if (shapes[b].ops[i].name() == op) idx = int(i);
+    if (idx < 0) throw SpecError("design.choice[" + std::to_string(b) + "].op", "not a candidate");
+    c.op.push_back(idx);
+    c.a_bits.push_back(e.at("a_bits").get<int>());
+    c.w_bits.push_back(e.at("w_bits").get<int>());
+  }
+  DataOptions d;
+  d.root = cs.value("data_root", default_fmnist_dir());
+  d.seed = cs.value("seed", std::uint64_t(1));
+  const Dataset data = load(d);
+  const Split split = data.split(d);
+  Supernet net(space, SupernetOptions{});
+  const fs::path sp = fs::path(design_path).parent_path() / cs.value("supernet", "supernet.pt");
+  if (fs::exists(sp)) torch::load(net, sp.string());
+  Subnet s8(*net, with_bits(c, 8));
+  recalibrate_batch_norm(*s8, data, split.train_w);
+  TrainLog t8 =
+      train_subnet(*s8, data, split, o.transfer_epochs, o, d.seed, "8-bit (transfer)", progress);
+  Subnet sq(*net, c);
+  copy_state(*s8, *sq);
+  recalibrate_batch_norm(*sq, data, split.train_w);
+  TrainLog tq = train_subnet(*sq, data, split, o.epochs, o, d.seed + 1, "chosen bits", progress);
+  design["accuracy"]["retrained_test"] = tq.test_accuracy;
+  design["accuracy"]["test_8bit_after_transfer"] = t8.test_accuracy;
+  return design;
+}
+
+} // namespace brickyard::search

@@ -1,0 +1,83 @@
+#pragma once
+// The joint co-search (issue 8; JAQ "The Overall Joint Pipeline", Eq. 4 and 9): the
+// supernet search of train.hpp with a hardware term in every architecture step,
+//   loss = CE + lambda * (lE * E / E0 + lL * L / L0 + lA * A / A0),
+// where the accelerator comes from the hardware generation network (hwgen.hpp) fed with
+// the current argmax subnet, E/L/A are exact (estimator + BatchTile), E0/L0/A0 those of the
+// uniform 8-bit version of the initial argmax subnet on the base (BitFusion default)
+// accelerator, and gradients reach alpha/beta and the generation network through the cost
+// surrogate (expected subnet over the Gumbel weights) and the exact area.
+// After the search: derive the subnet, its bits, the accelerator and per-layer mappings;
+// retrain the subnet with DAQU's precision transfer (8-bit first, then the chosen bits,
+// starting from the 8-bit weights); simulate the design cycle-accurately (a child
+// `brickyard simulate` process); write design.json, report.json, report.md.
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "model/accelerator.hpp"
+#include "search/data.hpp"
+#include "search/hwgen.hpp"
+#include "search/supernet.hpp"
+#include "search/train.hpp"
+
+namespace brickyard::search {
+
+struct RetrainOptions {
+  bool enabled = true;
+  int transfer_epochs = 1; // at uniform 8 bits first (DAQU precision transfer)
+  int epochs = 3;          // then at the chosen bits
+  double lr = 0.05;
+  std::int64_t batch_size = 128;
+  std::int64_t max_batches = 0; // per epoch (quick runs, tests), 0 = all
+  bool baseline = true;         // also train the uniform 8-bit subnet for transfer + epochs
+};
+
+struct CosearchConfig {
+  std::string name = "cosearch";
+  DataOptions data;
+  std::string space = "small"; // preset or space JSON path
+  SupernetOptions supernet;
+  SearchOptions search;
+  // Hardware term (Eq. 9).
+  double lambda = 1.0;
+  HwCostOptions hw; // lambda_energy/latency/area; refs are computed, not configured
+  HwSpace hw_space; // base = BitFusion's default accelerator unless configured
+  HwGenOptions gen;
+  double hw_lr = 1e-3; // Adam on the generation network
+  int warm_up_samples = 32;
+  int misguided_every = 10; // architecture steps between misguided checks (0: never)
+  RetrainOptions retrain;
+  bool simulate = true; // cycle-accurate check of the final design
+  std::uint64_t seed = 1;
+};
+
+// Reads a config file (JSON); unknown keys and bad values raise model::SpecError naming
+// the field ("search.epochs", "hardware.lambda", ...). Presets of `space` and the base
+// accelerator resolve as in the rest of brickyard.
+CosearchConfig load_cosearch_config(const std::string& path);
+CosearchConfig cosearch_config_from_json(const nlohmann::json& j);
+
+struct CosearchRun {
+  std::string out_dir; // created; must not exist unless `force`
+  bool force = false;
+  std::string brickyard_exe; // for the simulation child ("" = this process's binary)
+  bool progress = true;
+};
+
+struct CosearchResult {
+  nlohmann::json design; // what design.json holds
+  nlohmann::json report; // what report.json holds
+};
+
+CosearchResult cosearch(const CosearchConfig& config, const CosearchRun& run);
+
+// `brickyard retrain`: retrains the subnet of a design.json written by cosearch (its
+// `cosearch` section names the space and data), starting from the supernet weights saved
+// beside it if present; updates the accuracy in a copy of the design (returned).
+nlohmann::json retrain_design(const std::string& design_path, const RetrainOptions& options,
+                              bool progress);
+
+} // namespace brickyard::search
