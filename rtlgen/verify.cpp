@@ -9,13 +9,13 @@
 
 #include "model/design.hpp"
 #include "model/json_io.hpp"
-#include "rtlgen/run.hpp"
+#include "model/process.hpp"
 
 namespace brickyard::rtlgen {
 
 namespace fs = std::filesystem;
-using detail::Run;
-using detail::run;
+using model::Run;
+using model::run;
 
 namespace {
 

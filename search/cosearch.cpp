@@ -1,8 +1,5 @@
 #include "search/cosearch.hpp"
 
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -16,6 +13,7 @@
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
 #include "model/json_reader.hpp"
+#include "model/process.hpp"
 #include "search/derive.hpp"
 #include "search/space.hpp"
 
@@ -262,34 +260,6 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
 
 // ---- simulation of the final design ------------------------------------------------------
 
-std::string run_capture(const std::vector<std::string>& argv, int& status) {
-  int fd[2];
-  if (pipe(fd) != 0) throw std::runtime_error("pipe failed");
-  pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork failed");
-  if (pid == 0) {
-    dup2(fd[1], 1);
-    close(fd[0]);
-    close(fd[1]);
-    std::vector<char*> a;
-    for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-    a.push_back(nullptr);
-    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
-    execv(a[0], a.data());
-    _exit(127);
-  }
-  close(fd[1]);
-  std::string out;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fd[0], buf, sizeof buf)) > 0) out.append(buf, std::size_t(n));
-  close(fd[0]);
-  int st = 0;
-  waitpid(pid, &st, 0);
-  status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-  return out;
-}
-
 double edap(double e, double l, double a) {
   return e * l * a;
 }
@@ -474,9 +444,11 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
     say("simulating the design cycle by cycle (brickyard simulate --design design.json)");
     const std::string exe =
         run.brickyard_exe.empty() ? fs::read_symlink("/proc/self/exe").string() : run.brickyard_exe;
-    int status = 0;
-    std::string text = run_capture(
-        {exe, "simulate", "--design", (out / "design.json").string(), "--json", "-q"}, status);
+    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
+    const model::Run r = model::run(
+        {exe, "simulate", "--design", (out / "design.json").string(), "--json", "-q"}, false);
+    const int status = r.status;
+    const std::string& text = r.out;
     try {
       json s = json::parse(text);
       json rows = json::array();

@@ -1,11 +1,11 @@
-#include "rtlgen/run.hpp"
+#include "model/process.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <stdexcept>
 
-namespace brickyard::rtlgen::detail {
+namespace brickyard::model {
 
 Run run(const std::vector<std::string>& argv, bool merge) {
   int fd[2];
@@ -35,4 +35,4 @@ Run run(const std::vector<std::string>& argv, bool merge) {
   return r;
 }
 
-} // namespace brickyard::rtlgen::detail
+} // namespace brickyard::model

@@ -1,10 +1,10 @@
 #pragma once
-// Running the external tools of export-rtl (verilator, the compiler, yosys, brickyard
-// itself) without a shell.
+// Running an external program without a shell and capturing its output: the tools of
+// export-rtl (verilator, the compiler, yosys) and brickyard itself (cosearch's simulation).
 #include <string>
 #include <vector>
 
-namespace brickyard::rtlgen::detail {
+namespace brickyard::model {
 
 struct Run {
   int status = -1; // exit status, or -1 if it did not exit normally (or could not start)
@@ -14,4 +14,4 @@ struct Run {
 // Runs argv[0] (searched in PATH) with arguments, capturing stdout, and stderr if `merge`.
 Run run(const std::vector<std::string>& argv, bool merge);
 
-} // namespace brickyard::rtlgen::detail
+} // namespace brickyard::model
