@@ -5,7 +5,7 @@
 // time and, for information, the derived subnet's accuracy with inherited weights and
 // re-estimated BatchNorm statistics (no retraining; issue 8 retrains).
 //
-// Usage: bench_search_accuracy [--seconds 290] [--epochs 3] [--threads 2] [--lr 0.05]
+// Usage: bench_search_accuracy [--seconds 290] [--epochs 3] [--threads 2] [--lr 0.1]
 //                              [--batch 128] [--log FILE]
 // Takes about --seconds plus validation; not part of ctest or scripts/test.sh.
 #include <chrono>

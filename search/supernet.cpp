@@ -150,34 +150,46 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const ArchWeights& a
   const auto xc = x.contiguous(at::MemoryFormat::ChannelsLast); // see QConvImpl
   auto h = torch::relu(
       stem_bn->forward(stem->forward(prepare_input(xc, fixed.mode, fixed.a_bits), {}, {}, fixed)));
-  auto gamma = importance(stem_bn);
+  const auto gamma =
+      setup.mode == QuantMode::Csq ? importances() : std::vector<torch::Tensor>(ops.size() + 1);
   for (std::size_t b = 0; b < ops.size(); ++b) {
     // One quantized copy per bit candidate of the block input, shared by all ops.
-    const auto in = prepare_input(h, setup.mode, setup.a_bits, gamma, setup.k_percent);
-    // Eq. 8 with alpha as op probabilities; a skip op passes its input's importance on.
-    const auto p = torch::softmax(alpha[b].detach(), 0);
-    torch::Tensor y, next_gamma;
+    const auto in = prepare_input(h, setup.mode, setup.a_bits, gamma[b], setup.k_percent);
+    torch::Tensor y;
     for (std::size_t i = 0; i < ops[b].size(); ++i) {
       const auto li = static_cast<std::int64_t>(i);
       // Eq. 1: the block output is the Gumbel-weighted sum of its candidates.
       const auto yi = ops[b][i]->forward(in, aw.a[b][li], aw.w[b][li], setup) * aw.ops[b][li];
       y = y.defined() ? y + yi : yi;
-      const auto gi = ops[b][i]->spec.skip ? gamma : ops[b][i]->out_importance();
-      next_gamma = next_gamma.defined() ? next_gamma + p[li] * gi : p[li] * gi;
     }
     h = y;
-    gamma = next_gamma;
   }
   if (head) {
     QuantSetup hs = fixed;
     hs.mode = setup.mode;
-    const auto in = prepare_input(h, hs.mode, hs.a_bits, gamma, hs.k_percent);
+    const auto in = prepare_input(h, hs.mode, hs.a_bits, gamma.back(), hs.k_percent);
     h = torch::relu(head_bn->forward(head->forward(in, {}, {}, hs)));
   }
   h = h.mean({2, 3}, /*keepdim=*/true);
   const auto logits =
       classifier->forward(prepare_input(h, fixed.mode, fixed.a_bits), {}, {}, fixed);
   return logits.flatten(1) + classifier_bias;
+}
+
+std::vector<torch::Tensor> SupernetImpl::importances() const {
+  std::vector<torch::Tensor> out{importance(stem_bn)};
+  for (std::size_t b = 0; b < ops.size(); ++b) {
+    // Eq. 8 with alpha as op probabilities; a skip op passes its input's importance on.
+    const auto p = torch::softmax(alpha[b].detach(), 0);
+    torch::Tensor g;
+    for (std::size_t i = 0; i < ops[b].size(); ++i) {
+      const auto li = static_cast<std::int64_t>(i);
+      const auto gi = ops[b][i]->spec.skip ? out.back() : ops[b][i]->out_importance();
+      g = g.defined() ? g + p[li] * gi : p[li] * gi;
+    }
+    out.push_back(g);
+  }
+  return out;
 }
 
 std::vector<torch::Tensor> SupernetImpl::arch_parameters() const {

@@ -77,6 +77,11 @@ public:
   torch::Tensor forward(const torch::Tensor& x, double tau, bool noise = true);
   torch::Tensor forward(const torch::Tensor& x, const ArchWeights& w);
   ArchWeights sample(double tau, bool noise) const;
+  // Eq. 8 channel importance of each block's input, then of the head input (blocks + 1
+  // tensors): Gamma = |gamma| of the stem BN for block 0, then
+  // Gamma_j = sum_i softmax(alpha)_i |gamma_ij| over the ops' last BNs, a skip op passing
+  // its input's Gamma on. Detached.
+  std::vector<torch::Tensor> importances() const;
 
   // Network weights (convs, BN, classifier) and architecture parameters (alpha, beta),
   // disjoint; together all parameters().

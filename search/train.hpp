@@ -22,7 +22,7 @@ namespace brickyard::search {
 struct SearchOptions {
   int epochs = 3;
   std::int64_t batch_size = 128;
-  double w_lr = 0.05; // SGD, cosine-annealed to 0 over the planned iterations or time limit
+  double w_lr = 0.1; // SGD, cosine-annealed to 0 over the planned iterations or time limit
   double w_momentum = 0.9;
   double w_weight_decay = 4e-5;
   double arch_lr = 0.01; // Adam (FBNet's theta optimizer)

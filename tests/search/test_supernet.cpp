@@ -212,3 +212,30 @@ TEST_CASE("supernet: the 22-block FBNet space forwards a CIFAR batch and derives
   CHECK(layers[layers.size() - 2].ih == 4);
   CHECK(layers[layers.size() - 2].oc == 1984);
 }
+
+TEST_CASE("supernet: CSQ importance of a block input is sum_i alpha_i |gamma_ij| (Eq. 8)") {
+  torch::manual_seed(6);
+  Supernet net(tiny_space());
+  torch::NoGradGuard no_grad;
+  for (auto& p : net->arch_parameters()) p.normal_();
+  for (auto& p : net->named_parameters())
+    if (p.key().find("bn") != std::string::npos && p.key().find("weight") != std::string::npos)
+      p.value().normal_(); // signed scales: importance uses |gamma|
+  const auto g = net->importances();
+  REQUIRE(g.size() == net->ops.size() + 1);
+  CHECK(torch::equal(g[0], net->stem_bn->weight.abs()));
+  for (std::size_t b = 0; b < net->ops.size(); ++b) {
+    INFO("block " << b);
+    const auto p = torch::softmax(net->alpha[b], 0);
+    auto want = torch::zeros({net->shapes()[b].out_channels});
+    for (std::size_t i = 0; i < net->ops[b].size(); ++i) {
+      const auto& op = net->ops[b][i];
+      want +=
+          p[static_cast<std::int64_t>(i)] * (op->spec.skip ? g[b] : op->bn_project->weight.abs());
+    }
+    CHECK(torch::allclose(g[b + 1], want, 1e-6, 1e-7));
+    CHECK(g[b + 1].min().item<float>() >= 0.0f);
+  }
+  // Block 0 keeps its shape and offers skip: its input importance flows into block 1's.
+  REQUIRE(net->shapes()[0].ops.back().skip);
+}
