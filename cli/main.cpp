@@ -57,6 +57,10 @@ int main(int argc, char** argv) {
           std::filesystem::read_symlink("/proc/self/exe").parent_path() / "brickyard-search";
       std::vector<std::string> a = {exe.string(), cmd};
       a.insert(a.end(), args.begin(), args.end());
+      // LibTorch's OpenMP threads spin while waiting; on shared cores that makes 2 threads
+      // several times slower than 1 (search/README measurements). Passive waiting costs
+      // nothing on idle cores. libgomp reads this when it loads, hence here.
+      setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
       std::vector<char*> argv2;
       for (auto& s : a) argv2.push_back(s.data());
       argv2.push_back(nullptr);
