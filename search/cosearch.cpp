@@ -88,6 +88,7 @@ void read_hardware(JsonReader r, CosearchConfig& c) {
     }
   }
   c.hw_lr = r.get_double("hw_lr", c.hw_lr, 1e-7, 10);
+  c.hw_prior = r.get_double("prior", c.hw_prior, 0, 100);
   c.warm_up_samples = r.get_int("warm_up_samples", c.warm_up_samples, 0, 100000);
   c.misguided_every = r.get_int("misguided_every", c.misguided_every, 0, 1000000);
   c.hw_space.pe_min = r.get_int("pe_min", c.hw_space.pe_min, 3, 64);
@@ -324,6 +325,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   HwGenOptions go = cfg.gen;
   go.max_layers = std::max<int>(go.max_layers, int(layers8.size()));
   HwGenNet gen(cfg.hw_space, go);
+  gen->prefer(cfg.hw_space.base, cfg.hw_prior); // start from the base accelerator
   torch::optim::Adam gen_opt(gen->parameters(), torch::optim::AdamOptions(cfg.hw_lr));
   say("reference: uniform 8-bit initial subnet on " + std::to_string(cfg.hw_space.base.pe_rows) +
       "x" + std::to_string(cfg.hw_space.base.pe_cols) +

@@ -166,6 +166,13 @@ HwGenOutput HwGenNetImpl::forward(const torch::Tensor& ops, double tau, bool har
   return out;
 }
 
+void HwGenNetImpl::prefer(const model::Accelerator& a, double strength) {
+  torch::NoGradGuard ng;
+  const auto c = space.choice_of(a);
+  for (int h = 0; h < kNumHeads; ++h)
+    heads[std::size_t(h)]->as<torch::nn::Linear>()->bias[c[h]] += strength;
+}
+
 // ---- the cost surrogate ------------------------------------------------------------------
 
 CostModelImpl::CostModelImpl(int h) : hidden(h) {

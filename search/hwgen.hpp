@@ -88,6 +88,9 @@ public:
   // ops: [L, 7] operator encoding (L <= max_layers). tau: Gumbel temperature; hard: one-hot
   // forward with soft gradient; sample=false: plain softmax (no noise), for evaluation.
   HwGenOutput forward(const torch::Tensor& ops, double tau, bool hard = true, bool sample = true);
+  // Starts the heads near an accelerator: adds `strength` to the bias of the option of each
+  // head nearest to `a` (the co-search starts from the base accelerator, not at random).
+  void prefer(const model::Accelerator& a, double strength);
 
   HwSpace space;
   HwGenOptions options;
