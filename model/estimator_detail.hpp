@@ -157,7 +157,20 @@ inline double transition_wait(const TransitionRule& r, const WaitTerms& w, doubl
   };
   const double group_wait = r.n > 0 ? after_in(w.fa + w.fw, wb_last, 1.0, last_scale)
                                     : wait(w.fa + w.fw, wb_last, 1.0, last_scale);
-  double out_wait = (w.groups - 1) * group_wait; // waits of the outer transitions in outer_out
+  // The outer transitions that change the output: count and wait, per class (groups first).
+  // wb: the write-back ahead (of the tile before it) over a full tile's, along the loops
+  // outside the innermost; c, full: compute scale and full share of the tile after it.
+  std::array<double, kNumDims + 1> oc_count{}, oc_wait{}, oc_wb{}, oc_c{}, oc_full{};
+  int n_oc = 0;
+  if (w.groups > 1) {
+    double last_all = 1;
+    for (int d = 0; d < kNumDims; ++d) last_all *= kRelevant[kOut][d] ? w.last[d] : 1.0;
+    oc_count[n_oc] = w.groups - 1;
+    oc_wb[n_oc] = last_all;
+    oc_c[n_oc] = 1;
+    oc_full[n_oc] = 1;
+    oc_wait[n_oc++] = group_wait;
+  }
   for (int i = 0; i < r.n; ++i) {
     const TransitionClass& c = r.cls[i];
     const int d = c.dim;
@@ -180,23 +193,37 @@ inline double transition_wait(const TransitionRule& r, const WaitTerms& w, doubl
       total += count * wi;
       if (c.out) {
         outer_out += count;
-        out_wait += count * wi;
+        // Written back: a tile before the last along this loop (full), at the last tile of
+        // the loops inside (the innermost's: applied below). After: one of tiles 1..n-1.
+        double wb_scale = outer_o;
+        for (int q = i + 1; q + 1 < r.n; ++q)
+          wb_scale *= r.cls[q].rel & 4 ? w.last[r.cls[q].dim] : 1.0;
+        oc_count[n_oc] = count;
+        oc_wb[n_oc] = wb_scale;
+        oc_c[n_oc] = (n - 2 + w.edge_ratio[d]) / (n - 1);
+        oc_full[n_oc] = outer_full;
+        oc_wait[n_oc++] = wi;
       }
     } else {
-      // Innermost loop: the tile before entered by it, or by an outer loop.
-      // Its loads queue behind the write-back of the tile before that: one like the next
-      // tile, or the last tile of the loop's previous run.
-      const double last_o = w.fo * outer_o * (c.rel & 4 ? w.last[d] : 1.0);
+      // Innermost loop: the tile before entered by it (its loads queue behind the
+      // write-back of a tile before the last along it, if it changes the output), or by an
+      // outer loop.
       last_loads = loads;
       const double inner_wb = r.write_back ? outer * (n - 2) : 0.0;
-      // After an outer transition that stalled s, the write-back overlapped min(s, latency).
-      const double s = outer_out > 0 ? std::min(latency, out_wait / outer_out) : 0.0;
-      auto after = [&](double c) {
-        return std::max(0.0, latency + loads + std::max(0.0, last_o - s) - c);
-      };
+      // After an outer transition that changed the output and stalled s: its loads queue
+      // behind that write-back, less min(s, latency) of it.
+      const double in_last = c.rel & 4 ? w.last[d] : 1.0;
+      for (int j = 0; j < n_oc; ++j) {
+        auto one = [&](double cycles) {
+          return std::max(
+              0.0, latency + loads +
+                       std::max(0.0, w.fo * oc_wb[j] * in_last - std::min(latency, oc_wait[j])) -
+                       cycles * oc_c[j]);
+        };
+        total += oc_count[j] *
+                 (oc_full[j] * one(w.full_cycles) + (1.0 - oc_full[j]) * one(w.edge_cycles));
+      }
       total += inner_wb * wait(loads, w.fo * outer_o, outer_full) +
-               outer_out *
-                   (outer_full * after(w.full_cycles) + (1.0 - outer_full) * after(w.edge_cycles)) +
                (count - inner_wb - outer_out) * wait(loads, 0.0, outer_full);
     }
     outer *= n;
