@@ -146,6 +146,8 @@ inline double transition_wait(const TransitionRule& r, const WaitTerms& w, doubl
                      (c.wgt ? w.fw * pw * (c.rel & 2 ? w.next[d] : 1.0) : 0.0);
     s_in = std::min(latency, std::max(0.0, latency + l - w.full_cycles));
   }
+  // An outer transition or a group change (after an innermost one): loads L behind the
+  // write-back W less min(s_in, latency), and no less than a run of them would wait.
   auto after_in = [&](double loads, double wb, double full, double scale) {
     const double h = latency + loads + wb;
     const double p = latency + std::max(std::max(loads, wb), loads + wb - latency);
