@@ -66,6 +66,7 @@ DimTiling dim_tiling(const Layer& l, Dim d, int tile, bool padded) {
     t.span = double(t.full) * tile;
     t.in_tile = (d == Dim::OW || d == Dim::OH) ? (tile - 1) * l.stride + l.k : tile;
     t.in_span = t.full * double(t.in_tile);
+    t.in_first = t.in_tile;
     return t;
   }
   if (d == Dim::OW || d == Dim::OH) {
@@ -81,9 +82,11 @@ DimTiling dim_tiling(const Layer& l, Dim d, int tile, bool padded) {
       span += std::max(0, std::min(hi, in - 1) - std::max(lo, 0) + 1);
     }
     t.in_span = span;
+    t.in_first = std::max(0, std::min((tile - 1) * l.stride - l.pad + l.k - 1, in - 1) + 1);
   } else {
     t.in_tile = tile;
     t.in_span = ext;
+    t.in_first = tile;
   }
   return t;
 }
@@ -173,7 +176,15 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
   const double fd = fill_drain[static_cast<int>(a.dataflow)];
   const double g = l.groups;
   t.groups = g;
-  for (int d = 0; d < kNumDims; ++d) t.ntiles[d] = dims[d].full + (dims[d].rem > 0 ? 1 : 0);
+  for (int d = 0; d < kNumDims; ++d) {
+    t.ntiles[d] = dims[d].full + (dims[d].rem > 0 ? 1 : 0);
+    if (dims[d].rem > 0) t.edge_dims |= 1 << d;
+    t.extent[d] = dims[d].span;
+    t.tile[d] = dims[d].tile;
+    t.in_span[d] = dims[d].in_span;
+    t.in_tile[d] = dims[d].in_tile;
+    t.in_first[d] = dims[d].in_first;
+  }
 
   // Sum over the (at most 2^5) distinct tile shapes: full tiles and remainder tiles.
   for (int combo = 0; combo < (1 << kNumDims); ++combo) {
@@ -199,6 +210,8 @@ TilingTerms tiling_terms(const Layer& l, const Accelerator& a, int psum_bits,
       t.full_tiles = count * g;
       t.full_cycles = c.cycles;
     } else {
+      for (int d = 0; d < kNumDims; ++d)
+        if (combo == 1 << d) t.edge1_cycles[d] = c.cycles;
       t.edge_tiles += count * g;
       t.edge_cycles += count * g * c.cycles; // a sum until the loop ends
     }
@@ -270,8 +283,68 @@ OrderTraffic order_traffic(const TilingTerms& t, const std::array<Dim, kNumDims>
   return o;
 }
 
-Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const Accelerator& a,
-            const AccelConstants& k) {
+TransitionRule transition_rule(const std::array<Dim, kNumDims>& order, int mask) {
+  TransitionRule r;
+  int ic_pos = kNumDims; // position of the ic loop if it is non-trivial
+  for (int p = 0; p < kNumDims; ++p)
+    if (order[p] == Dim::IC && (mask & (1 << int(Dim::IC)))) ic_pos = p;
+  bool inner_out = false;
+  for (int p = 0; p < kNumDims; ++p) {
+    const int d = static_cast<int>(order[p]);
+    if (!(mask & (1 << d))) continue;
+    // Loop p advances: it and every non-trivial loop inside it change.
+    bool changed[3] = {false, false, false};
+    for (int q = p; q < kNumDims; ++q) {
+      const int e = static_cast<int>(order[q]);
+      if (!(mask & (1 << e))) continue;
+      for (int x = 0; x < 3; ++x) changed[x] = changed[x] || kRelevant[x][e];
+    }
+    TransitionClass& c = r.cls[r.n++];
+    c.dim = d;
+    c.act = changed[kAct];
+    c.wgt = changed[kWgt];
+    c.out = changed[kOut];
+    for (int x = 0; x < 3; ++x) c.rel |= kRelevant[x][d] ? 1 << x : 0;
+    // A new output tile holds partial sums in DRAM unless no ic tile has run for it yet:
+    // ic advanced at this loop, or sits outside it (then n_ic - 1 of n_ic times).
+    if (changed[kOut]) c.reload = ic_pos == p ? 1 : ic_pos < p ? 2 : 0;
+    inner_out = changed[kOut];
+  }
+  r.write_back = inner_out;
+  return r;
+}
+
+WaitTerms wait_terms(const TilingTerms& t, double inv_bw) {
+  WaitTerms w;
+  const auto& n = t.ntiles;
+  const double g = t.groups, ni = n[int(Dim::IC)];
+  w.fa = t.act_tile_bits * inv_bw;
+  w.fw = t.wgt_tile_bits * inv_bw;
+  w.fo = t.out_tile_bits * inv_bw;
+  w.ric = (ni - 1) / ni;
+  w.groups = g;
+  w.ntiles = n;
+  for (int d = 0; d < kNumDims; ++d) {
+    const double nd = n[d], n1 = std::max(1.0, nd - 1);
+    w.full_fraction[d] = (nd - (t.edge_dims & (1 << d) ? 1 : 0)) / nd;
+    // Tiles 1..n-1 cover the extent but the first tile; the last, what n-1 full ones leave.
+    w.mean[d] = t.extent[d] / nd / t.tile[d];
+    w.next[d] = nd > 1 ? (t.extent[d] - t.tile[d]) / n1 / t.tile[d] : 1.0;
+    w.last[d] = (t.extent[d] - t.tile[d] * (nd - 1)) / t.tile[d];
+    w.act_mean[d] = t.in_span[d] / nd / t.in_tile[d];
+    w.act_next[d] = nd > 1 ? (t.in_span[d] - t.in_first[d]) / n1 / t.in_tile[d] : 1.0;
+  }
+  for (int d = 0; d < kNumDims; ++d) {
+    w.edge_ratio[d] = t.edge_dims & (1 << d) ? t.edge1_cycles[d] / t.full_cycles : 1.0;
+    w.edge_ratio_all *= w.edge_ratio[d];
+  }
+  w.full_cycles = t.full_cycles;
+  w.edge_cycles = t.edge_cycles;
+  return w;
+}
+
+Cost finish(const TilingTerms& t, const OrderTraffic& o, const std::array<Dim, kNumDims>& order,
+            const Layer& l, const Accelerator& a, const AccelConstants& k) {
   Cost c;
   if (t.overflow) {
     static const char* kWhich[] = {"", "abuf", "wbuf", "obuf"};
@@ -286,21 +359,17 @@ Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const A
   const double bw = k.dram_bits_per_cycle;
   const double dram_bits = o.act + o.wgt + o.out_write + o.out_read;
   const double first = std::ceil(t.first_load / bw), last = std::ceil(t.last_store / bw);
-  // Same arithmetic as the mapper's batch path (multiply by the inverse bandwidth).
-  const double inv_bw = 1.0 / k.dram_bits_per_cycle;
-  const double steady = std::max(0.0, std::ceil(dram_bits * inv_bw) - (first + last));
-  double n_tiles = t.groups;
-  for (double n : t.ntiles) n_tiles *= n;
+  int mask = 0;
+  for (int d = 0; d < kNumDims; ++d)
+    if (t.ntiles[d] > 1) mask |= 1 << d;
   // Double buffering (one tile per buffer half) hides a tile's loads behind the previous
   // tile's compute; the first load and the last write-back, each with its DRAM latency,
-  // cannot be hidden (docs/estimator.md, "Cycles"). Every other tile's loads are
-  // requested when the previous tile starts computing, so that tile waits for
-  // max(0, latency + transfer - its compute): with the mean transfer (write-backs
-  // included: they hold the one bus), for the full tiles and for the edge tiles.
-  const double lx = a.dram_latency_cycles + steady * inv_later_tiles(n_tiles);
-  const double stalls = 2.0 * a.dram_latency_cycles + first + last +
-                        tile_wait(lx, later_weight(t.full_tiles, n_tiles), t.full_cycles,
-                                  later_weight(t.edge_tiles, n_tiles), t.edge_cycles);
+  // cannot be hidden; every other tile waits as transition_wait() counts
+  // (docs/estimator.md, "Cycles"). Same arithmetic as the mapper's batch path.
+  const double stalls =
+      2.0 * a.dram_latency_cycles + first + last +
+      transition_wait(transition_rule(order, mask), wait_terms(t, 1.0 / k.dram_bits_per_cycle),
+                      a.dram_latency_cycles);
   c.compute_cycles = std::llround(t.compute_cycles);
   c.stall_cycles = std::llround(stalls);
   c.cycles = c.compute_cycles + c.stall_cycles;
@@ -345,7 +414,7 @@ Cost estimate(const Layer& layer, const Accelerator& accel, const Mapping& mappi
   auto k = detail::accel_constants(accel, tech, cal);
   auto t = detail::tiling_terms(layer, accel, k.psum_bits, dims, k.fill_drain);
   auto o = detail::order_traffic(t, mapping.order);
-  return detail::finish(t, o, layer, accel, k);
+  return detail::finish(t, o, mapping.order, layer, accel, k);
 }
 
 double area_mm2(const Accelerator& accel, const Tech& tech) {

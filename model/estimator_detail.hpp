@@ -53,25 +53,202 @@ struct TilingTerms {
   double first_load = 0, last_store = 0;                              // bits
   double act_tile_bits = 0, wgt_tile_bits = 0, out_tile_bits = 0;     // largest tile
   // Full tiles and edge tiles (all groups): how many, and the compute cycles of one (the
-  // edge tiles' mean), for the per-tile DRAM wait of finish().
+  // edge tiles' mean), for the per-tile DRAM wait (transition_wait()).
   double full_tiles = 0, full_cycles = 0, edge_tiles = 0, edge_cycles = 0;
+  int edge_dims = 0;                           // dims with an edge tile (mask)
+  std::array<double, kNumDims> edge1_cycles{}; // compute of the tile at the edge of dim d only
+  // Per dim: extent tiled (span), tile size, input extent of the tiles (act) and of the first.
+  std::array<double, kNumDims> extent{}, tile{}, in_span{}, in_tile{}, in_first{};
 };
 
-// Cycles the tiles wait for their operands beyond the first load: each of the N-1 later
-// tiles' loads (latency + mean transfer: lx) overlaps the previous tile's compute. The
-// weights are the full and edge tile counts times (N-1)/N (later_weights()).
-inline double tile_wait(double lx, double full_weight, double full_cycles, double edge_weight,
-                        double edge_cycles) {
-  return full_weight * std::max(0.0, lx - full_cycles) +
-         edge_weight * std::max(0.0, lx - edge_cycles);
-}
-// 1 / max(1, N-1) for the mean transfer per later tile, and the tile_wait() weights, as
-// estimate() and the mapper both compute them.
-inline double inv_later_tiles(double n_tiles) {
-  return 1.0 / std::max(1.0, n_tiles - 1);
-}
-inline double later_weight(double tiles, double n_tiles) {
-  return tiles * ((n_tiles - 1) / n_tiles);
+// The tile transitions of one loop order (docs/estimator.md, "Cycles"). A transition
+// advances one non-trivial loop and resets the loops inside it, so the loop that advances
+// decides which operands the next tile reloads (sysc/simulate.cpp, issue_loads): one class
+// per non-trivial loop, outermost first (the group loop, outside all, is a class of its
+// own in transition_wait()).
+struct TransitionClass {
+  int dim = 0;      // the loop that advances
+  bool act = false; // the next tile loads activations
+  bool wgt = false; // ... weights
+  bool out = false; // the output tile changes (the tile before is written back)
+  int rel = 0;      // operands that depend on the loop: bit 0 act, 1 wgt, 2 out
+  int reload = 0;   // partial sums reloaded: 0 never, 1 always, 2 unless ic is at 0
+};
+struct TransitionRule {
+  int n = 0; // classes, one per non-trivial loop
+  std::array<TransitionClass, kNumDims> cls{};
+  bool write_back = false; // the innermost non-trivial loop changes the output tile
+};
+// mask: the dims with more than one tile.
+TransitionRule transition_rule(const std::array<Dim, kNumDims>& order, int mask);
+
+// What transition_wait() needs of a tiling: DRAM cycles of a full tile of each operand and
+// per dim how other tiles compare, tile counts, compute cycles of full and edge tiles.
+struct WaitTerms {
+  double fa = 0, fw = 0, fo = 0; // cycles per full activation, weight, output tile
+  double ric = 0;                // (n_ic - 1) / n_ic
+  double groups = 1;
+  std::array<double, kNumDims> ntiles{};
+  std::array<double, kNumDims> full_fraction{}; // full tiles / tiles, per dim
+  // Per dim, a tile's extent over a full tile's: mean over all tiles and over tiles 1..n-1,
+  // for activations (input rows/cols, clipped to the image) and for weights and outputs.
+  std::array<double, kNumDims> act_mean{}, act_next{}, mean{}, next{};
+  std::array<double, kNumDims> last{};       // the last tile's extent over a full tile's
+  std::array<double, kNumDims> edge_ratio{}; // compute of the tile at the edge of one dim / full
+  double edge_ratio_all = 1;                 // their product
+  double full_cycles = 0, edge_cycles = 0;
+};
+
+// Cycles the tiles wait for their operands beyond the first load, and the last write-back
+// for the one before it (docs/estimator.md, "Cycles"). The controller requests a tile's
+// loads when the previous tile starts computing; they queue on the one DRAM bus behind the
+// write-back of the tile before that (issued when it finished computing), so the tile waits
+// about max(0, latency + write-back + its loads - compute of the previous tile). Summed over
+// the transition classes (count x wait), with loads, write-back and compute of the tiles on
+// either side of each class. estimate() and the mapper both call this, so they agree to
+// the last bit.
+inline double transition_wait(const TransitionRule& r, const WaitTerms& w, double latency) {
+  // A steady run of transitions with loads L and write-backs W (sysc/simulate.cpp's
+  // recurrence, solved): period max(C, (C + H)/2, P), H = latency + L + W,
+  // P = latency + max(L, W, L + W - latency): the wait is max(0, (H - C)/2, P - C). The tile
+  // before is full with probability `full`, else an edge tile; `scale` scales its compute.
+  auto wait = [&](double loads, double wb, double full, double scale = 1.0) {
+    const double h = latency + loads + wb;
+    const double p = latency + std::max(std::max(loads, wb), loads + wb - latency);
+    auto one = [&](double c) { return std::max(0.0, std::max(0.5 * (h - c), p - c)); };
+    return full * one(w.full_cycles * scale) + (1.0 - full) * one(w.edge_cycles * scale);
+  };
+  // outer: transitions of the loops outside + 1; outer_out: those that change the output;
+  // outer_full: share of full tiles along the loops outside.
+  // outer_a/w/o: mean over the loops outside of an operand tile's size / a full tile's.
+  double outer = w.groups, outer_out = w.groups - 1, outer_full = 1, total = 0;
+  double outer_a = 1, outer_w = 1, outer_o = 1;
+  // Compute of a tile at the last tile of the loops inside / at their first (full) one.
+  double inner_edge = w.edge_ratio_all;
+  double last_loads = w.fa + w.fw; // loads of the last tile: an innermost loop's, or a group's
+  // A new group reloads activations and weights after the group's last tile; the
+  // write-back ahead of them: the tile before the last (full along the loops).
+  const double wb_last = (r.n > 0 ? r.write_back : w.groups > 1) ? w.fo : 0.0;
+  const double last_scale = w.edge_ratio_all;
+  // The innermost loop's transitions (before any outer one) stall s_in = latency + L - C;
+  // a write-back issued meanwhile overlaps min(s_in, latency) of it.
+  double s_in = 0;
+  if (r.n > 0) {
+    const TransitionClass& c = r.cls[r.n - 1];
+    const int d = c.dim;
+    double pa = 1, pw = 1;
+    for (int i = 0; i + 1 < r.n; ++i) {
+      const int e = r.cls[i].dim;
+      pa *= r.cls[i].rel & 1 ? w.act_mean[e] : 1.0;
+      pw *= r.cls[i].rel & 2 ? w.mean[e] : 1.0;
+    }
+    const double l = (c.act ? w.fa * pa * (c.rel & 1 ? w.act_next[d] : 1.0) : 0.0) +
+                     (c.wgt ? w.fw * pw * (c.rel & 2 ? w.next[d] : 1.0) : 0.0);
+    s_in = std::min(latency, std::max(0.0, latency + l - w.full_cycles));
+  }
+  // An outer transition or a group change (after an innermost one): loads L behind the
+  // write-back W less min(s_in, latency), and no less than a run of them would wait.
+  auto after_in = [&](double loads, double wb, double full, double scale) {
+    const double h = latency + loads + wb;
+    const double p = latency + std::max(std::max(loads, wb), loads + wb - latency);
+    auto one = [&](double c) {
+      return std::max(std::max(0.0, latency + loads + std::max(0.0, wb - s_in) - c),
+                      std::max(0.5 * (h - c), p - c));
+    };
+    return full * one(w.full_cycles * scale) + (1.0 - full) * one(w.edge_cycles * scale);
+  };
+  const double group_wait = r.n > 0 ? after_in(w.fa + w.fw, wb_last, 1.0, last_scale)
+                                    : wait(w.fa + w.fw, wb_last, 1.0, last_scale);
+  // The outer transitions that change the output: count and wait, per class (groups first).
+  // wb: the write-back ahead (of the tile before it) over a full tile's, along the loops
+  // outside the innermost; c, full: compute scale and full share of the tile after it.
+  std::array<double, kNumDims + 1> oc_count{}, oc_wait{}, oc_wb{}, oc_c{}, oc_full{};
+  int n_oc = 0;
+  if (w.groups > 1) {
+    double last_all = 1;
+    for (int d = 0; d < kNumDims; ++d) last_all *= kRelevant[kOut][d] ? w.last[d] : 1.0;
+    oc_count[n_oc] = w.groups - 1;
+    oc_wb[n_oc] = last_all;
+    oc_c[n_oc] = 1;
+    oc_full[n_oc] = 1;
+    oc_wait[n_oc++] = group_wait;
+  }
+  for (int i = 0; i < r.n; ++i) {
+    const TransitionClass& c = r.cls[i];
+    const int d = c.dim;
+    const double n = w.ntiles[d];
+    // The next tile: the loops inside at their first (full) tile, this loop at one of its
+    // tiles 1..n-1, the loops outside anywhere.
+    const double xa = w.fa * outer_a * (c.rel & 1 ? w.act_next[d] : 1.0);
+    const double xw = w.fw * outer_w * (c.rel & 2 ? w.next[d] : 1.0);
+    const double xo = w.fo * outer_o * (c.rel & 4 ? w.next[d] : 1.0);
+    const double reload = c.reload == 1 ? xo : c.reload == 2 ? xo * w.ric : 0.0;
+    const double loads = (c.act ? xa : 0.0) + (c.wgt ? xw : 0.0) + reload;
+    const double count = outer * (n - 1);
+    if (i + 1 < r.n) {
+      // The tile before was entered by the innermost loop; the loops inside are at their
+      // last tile (an edge tile if one of them has one).
+      inner_edge /= w.edge_ratio[d];
+      // Its loads queue behind the write-back of the tile before that (full).
+      const double wi =
+          after_in(loads, r.write_back ? w.fo * outer_o : 0.0, outer_full, inner_edge);
+      total += count * wi;
+      if (c.out) {
+        outer_out += count;
+        // Written back: a tile before the last along this loop (full), at the last tile of
+        // the loops inside (the innermost's: applied below). After: one of tiles 1..n-1.
+        double wb_scale = outer_o;
+        for (int q = i + 1; q + 1 < r.n; ++q)
+          wb_scale *= r.cls[q].rel & 4 ? w.last[r.cls[q].dim] : 1.0;
+        oc_count[n_oc] = count;
+        oc_wb[n_oc] = wb_scale;
+        oc_c[n_oc] = (n - 2 + w.edge_ratio[d]) / (n - 1);
+        oc_full[n_oc] = outer_full;
+        oc_wait[n_oc++] = wi;
+      }
+    } else {
+      // Innermost loop: the tile before entered by it (its loads queue behind the
+      // write-back of a tile before the last along it, if it changes the output), or by an
+      // outer loop.
+      last_loads = loads;
+      const double inner_wb = r.write_back ? outer * (n - 2) : 0.0;
+      // After an outer transition that changed the output and stalled s: its loads queue
+      // behind that write-back, less min(s, latency) of it.
+      const double in_last = c.rel & 4 ? w.last[d] : 1.0;
+      for (int j = 0; j < n_oc; ++j) {
+        auto one = [&](double cycles) {
+          return std::max(
+              0.0, latency + loads +
+                       std::max(0.0, w.fo * oc_wb[j] * in_last - std::min(latency, oc_wait[j])) -
+                       cycles * oc_c[j]);
+        };
+        total += oc_count[j] *
+                 (oc_full[j] * one(w.full_cycles) + (1.0 - oc_full[j]) * one(w.edge_cycles));
+      }
+      total += inner_wb * wait(loads, w.fo * outer_o, outer_full) +
+               (count - inner_wb - outer_out) * wait(loads, 0.0, outer_full);
+    }
+    outer *= n;
+    outer_full *= w.full_fraction[d];
+    outer_a *= c.rel & 1 ? w.act_mean[d] : 1.0;
+    outer_w *= c.rel & 2 ? w.mean[d] : 1.0;
+    outer_o *= c.rel & 4 ? w.mean[d] : 1.0;
+  }
+  if (w.groups > 1) {
+    // With one tile per group, the first of them has no write-back ahead.
+    const double first = r.n > 0 ? 0.0 : 1.0;
+    total += (w.groups - 1 - first) * group_wait + first * wait(w.fa + w.fw, 0.0, 1.0, last_scale);
+  }
+  // The last write-back waits for the one before it, less what of it ran while the last
+  // tile's loads L stalled it (s = latency + L - C, at most the latency).
+  if (wb_last > 0) {
+    auto end = [&](double c) {
+      return std::max(0.0, latency + wb_last - c -
+                               std::min(latency, std::max(0.0, latency + last_loads - c)));
+    };
+    total += end(w.full_cycles * last_scale);
+  }
+  return total;
 }
 
 // Per-dimension facts of one tile size, precomputable once per (layer, dim, tile).
@@ -82,6 +259,7 @@ struct DimTiling {
   double span = 0;    // extent the tiles cover (the extent, or tiles x tile if padded)
   double in_span = 0; // sum over tiles of the input rows/cols they read (ow, oh; else span)
   int in_tile = 0;    // input extent of one full tile (unclipped by the image)
+  int in_first = 0;   // input extent of the first tile (clipped)
 };
 DimTiling dim_tiling(const Layer& l, Dim d, int tile, bool padded = false);
 
@@ -97,8 +275,11 @@ struct OrderTraffic {
 };
 OrderTraffic order_traffic(const TilingTerms& t, const std::array<Dim, kNumDims>& order);
 
+// wait_terms(t, 1 / bandwidth in bits per cycle).
+WaitTerms wait_terms(const TilingTerms& t, double inv_bw);
+
 // Cycles and energy from the pieces above.
-Cost finish(const TilingTerms& t, const OrderTraffic& o, const Layer& l, const Accelerator& a,
-            const AccelConstants& k);
+Cost finish(const TilingTerms& t, const OrderTraffic& o, const std::array<Dim, kNumDims>& order,
+            const Layer& l, const Accelerator& a, const AccelConstants& k);
 
 } // namespace brickyard::model::detail

@@ -94,12 +94,13 @@ struct Batch {
   std::vector<int> tiling_index;
   std::vector<int> mask;
   std::vector<double> compute, e_fixed, act, wgt, out, first, last, n_oc, n_ic;
-  std::vector<double> base, fl, nm1, wf, cf, we, ce; // as detail::tile_wait() takes them
+  std::vector<double> base;            // compute + 2 x latency + first load + last store
+  std::vector<detail::WaitTerms> wait; // as detail::transition_wait() takes them
   std::vector<std::array<double, 8>> wsub;
   void reserve(std::size_t n) {
-    for (auto* v : {&compute, &e_fixed, &act, &wgt, &out, &first, &last, &n_oc, &n_ic, &base, &fl,
-                    &nm1, &wf, &cf, &we, &ce})
+    for (auto* v : {&compute, &e_fixed, &act, &wgt, &out, &first, &last, &n_oc, &n_ic, &base})
       v->reserve(n);
+    wait.reserve(n);
     wsub.reserve(n);
     mask.reserve(n);
     tiling_index.reserve(n);
@@ -154,6 +155,13 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
       for (int m = 0; m < 32; ++m) t[o][m] = rule_for(kOrders[o], m);
     return t;
   }();
+  // And its tile transitions (detail::transition_rule()), for the DRAM waits.
+  static const auto kTransitions = [] {
+    std::vector<std::array<detail::TransitionRule, 32>> t(kOrders.size());
+    for (std::size_t o = 0; o < kOrders.size(); ++o)
+      for (int m = 0; m < 32; ++m) t[o][m] = detail::transition_rule(kOrders[o], m);
+    return t;
+  }();
   std::size_t n_tilings = 1;
   for (const auto& o : opts) n_tilings *= o.size();
   res.evaluated = std::int64_t(n_tilings * kOrders.size());
@@ -190,17 +198,10 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     b.out.push_back(t.out_total);
     b.first.push_back(std::ceil(t.first_load / k.dram_bits_per_cycle));
     b.last.push_back(std::ceil(t.last_store / k.dram_bits_per_cycle));
-    double n_tiles = t.groups;
-    for (double nd : t.ntiles) n_tiles *= nd;
-    // As in estimate(): cycles = base + tile_wait(latency + steady x nm1, ...), base =
-    // compute + 2 x latency + first + last, steady = max(0, ceil(dram/bw) - first - last).
-    b.fl.push_back(b.first.back() + b.last.back());
-    b.base.push_back(t.compute_cycles + 2.0 * accel.dram_latency_cycles + b.fl.back());
-    b.nm1.push_back(detail::inv_later_tiles(n_tiles));
-    b.wf.push_back(detail::later_weight(t.full_tiles, n_tiles));
-    b.cf.push_back(t.full_cycles);
-    b.we.push_back(detail::later_weight(t.edge_tiles, n_tiles));
-    b.ce.push_back(t.edge_cycles);
+    // As in estimate(): cycles = base + transition_wait(rule of the order, ...).
+    b.base.push_back(t.compute_cycles + 2.0 * accel.dram_latency_cycles +
+                     (b.first.back() + b.last.back()));
+    b.wait.push_back(detail::wait_terms(t, 1.0 / k.dram_bits_per_cycle));
     b.n_oc.push_back(t.ntiles[int(Dim::OC)]);
     b.n_ic.push_back(t.ntiles[int(Dim::IC)]);
     double nn = t.ntiles[int(Dim::N)], nw = t.ntiles[int(Dim::OW)], nh = t.ntiles[int(Dim::OH)];
@@ -223,7 +224,6 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
                cor = k.obuf_w + k.dram; // reload: DRAM read + obuf write (the
   // array's read of the reloaded sums is order-independent: in e_fixed via t.obuf_read)
   const double leak_pj_per_cycle = k.leak_w / accel.clock_hz * 1e12;
-  const double inv_bw = 1.0 / k.dram_bits_per_cycle; // as in estimate()
   const double lat = accel.dram_latency_cycles;
   const double l_ref = double(layer.macs()) / double(peak_macs_per_cycle(layer, accel));
   const double e_ref = double(layer.macs()) / pf * k.e_fu;
@@ -237,6 +237,7 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
     const std::size_t n = b.size();
     for (std::size_t o = 0; o < kOrders.size(); ++o) {
       const auto& rules = kRules[o];
+      const auto& transitions = kTransitions[o];
       for (std::size_t i = 0; i < n; ++i) {
         const OrderMaskRule& r = rules[b.mask[i]];
         const double ma = r.act_oc ? b.n_oc[i] : 1.0;
@@ -244,12 +245,13 @@ MapResult map_layer(const Layer& layer, const Accelerator& accel, const Tech& te
         const double mw = b.wsub[i][r.wgt_sub];
         const double act = b.act[i] * ma, wgt = b.wgt[i] * mw, ow = b.out[i] * mo,
                      orr = b.out[i] * (mo - 1);
-        const double dram = act + wgt + ow + orr;
-        const double steady = std::max(0.0, std::ceil(dram * inv_bw) - b.fl[i]);
-        const double cycles = b.base[i] + detail::tile_wait(lat + steady * b.nm1[i], b.wf[i],
-                                                            b.cf[i], b.we[i], b.ce[i]);
-        const double energy =
-            b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor + leak_pj_per_cycle * cycles;
+        const double e_dram = b.e_fixed[i] + act * ca + wgt * cw + ow * cow + orr * cor;
+        // Exact pruning: every score is nondecreasing in the cycles, which are at least
+        // base; a candidate that loses even without DRAM waits is not finished.
+        if (best.better_than(score(b.base[i], e_dram + leak_pj_per_cycle * b.base[i]))) continue;
+        const double cycles =
+            b.base[i] + detail::transition_wait(transitions[b.mask[i]], b.wait[i], lat);
+        const double energy = e_dram + leak_pj_per_cycle * cycles;
         const Score s = score(cycles, energy);
         if (s.better_than(best)) {
           best = s;
