@@ -116,9 +116,9 @@ int run_export_rtl(const std::vector<std::string>& args) {
   std::cout << "verify: lint clean (verilator -Wall, " << fmt("%.1f", r.lint_seconds)
             << " s); rtl engine built in " << fmt("%.1f", r.build_seconds) << " s: " << r.model_path
             << "\n\n";
-  std::printf("%-16s %12s %12s %8s  %s\n", "layer", "est cycles", "sim cycles", "error", "outputs");
+  std::printf("%-24s %12s %12s %8s  %s\n", "layer", "est cycles", "sim cycles", "error", "outputs");
   for (const auto& c : r.layers)
-    std::printf("%-16s %12lld %12lld %7.2f%%  %s\n", c.name.c_str(), (long long)c.est_cycles,
+    std::printf("%-24s %12lld %12lld %7.2f%%  %s\n", c.name.c_str(), (long long)c.est_cycles,
                 (long long)c.sim_cycles, 100 * c.error, c.bit_exact ? "bit-exact" : "WRONG");
   std::cout << "\nverify: " << (r.pass ? "PASS" : "FAIL") << " (tolerance " << tolerance
             << "%, simulated in " << fmt("%.1f", r.sim_seconds) << " s; report " << out

@@ -261,6 +261,12 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
 
 // ---- simulation of the final design ------------------------------------------------------
 
+std::string pct(double fraction) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.2f%%", 100 * fraction);
+  return b;
+}
+
 double edap(double e, double l, double a) {
   return e * l * a;
 }
@@ -512,21 +518,20 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   std::ostringstream md;
   char line[512];
   md << "# brickyard cosearch: " << cfg.name << "\n\n";
-  std::snprintf(
-      line, sizeof line,
-      "| | accuracy (test) | latency ms | energy mJ | area mm2 | EDAP (J s mm2) |\n"
-      "|---|---|---|---|---|---|\n"
-      "| found design (%dx%d %s) | %s | %.4f | %.4f | %.3f | %.3e |\n"
-      "| uniform 8-bit on the base %dx%d %s | %s | %.4f | %.4f | %.3f | %.3e |\n\n",
-      accel.pe_rows, accel.pe_cols, model::to_string(accel.dataflow),
-      design["accuracy"].contains("retrained_test")
-          ? (std::to_string(100 * design["accuracy"]["retrained_test"].get<double>()) + "%").c_str()
-          : "-",
-      final_ev.latency_s * 1e3, final_ev.energy_j * 1e3, final_ev.area_mm2, e_final,
-      cfg.hw_space.base.pe_rows, cfg.hw_space.base.pe_cols,
-      model::to_string(cfg.hw_space.base.dataflow),
-      base_acc >= 0 ? (std::to_string(100 * base_acc) + "%").c_str() : "-", base8.latency_s * 1e3,
-      base8.energy_j * 1e3, base8.area_mm2, e_base);
+  std::snprintf(line, sizeof line,
+                "| | accuracy (test) | latency ms | energy mJ | area mm2 | EDAP (J s mm2) |\n"
+                "|---|---|---|---|---|---|\n"
+                "| found design (%dx%d %s) | %s | %.4f | %.4f | %.3f | %.3e |\n"
+                "| uniform 8-bit on the base %dx%d %s | %s | %.4f | %.4f | %.3f | %.3e |\n\n",
+                accel.pe_rows, accel.pe_cols, model::to_string(accel.dataflow),
+                design["accuracy"].contains("retrained_test")
+                    ? pct(design["accuracy"]["retrained_test"].get<double>()).c_str()
+                    : "-",
+                final_ev.latency_s * 1e3, final_ev.energy_j * 1e3, final_ev.area_mm2, e_final,
+                cfg.hw_space.base.pe_rows, cfg.hw_space.base.pe_cols,
+                model::to_string(cfg.hw_space.base.dataflow),
+                base_acc >= 0 ? pct(base_acc).c_str() : "-", base8.latency_s * 1e3,
+                base8.energy_j * 1e3, base8.area_mm2, e_base);
   md << line;
   std::snprintf(line, sizeof line, "EDAP ratio (found / baseline): %.3f (%.1fx lower)\n\n",
                 e_final / e_base, e_base / e_final);
