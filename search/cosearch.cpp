@@ -134,7 +134,9 @@ CosearchConfig cosearch_config_from_json(const json& j) {
   if (r.has("hardware")) read_hardware(JsonReader(r.raw("hardware"), "hardware."), c);
   if (r.has("retrain")) read_retrain(JsonReader(r.raw("retrain"), "retrain."), c.retrain);
   c.simulate = r.get_bool("simulate", c.simulate);
+  c.calibration = r.get_string("calibration", "");
   r.finish();
+  model::load_calibration(c.calibration); // a bad file is named now, not after the search
   c.data.seed = c.seed;
   c.search.seed = c.seed;
   load_space(c.space); // validates the space now, naming the field
@@ -317,7 +319,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   const SearchSpace space = load_space(cfg.space);
   Supernet net(space, cfg.supernet);
   const model::Tech tech = model::load_tech(cfg.hw_space.base.tech);
-  const model::Calibration cal = model::load_calibration("");
+  const model::Calibration cal = model::load_calibration(cfg.calibration);
 
   // References (Eq. 9 normalizers): uniform 8-bit initial argmax subnet on the base accelerator.
   HwCostOptions hwo = cfg.hw;

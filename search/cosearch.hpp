@@ -47,11 +47,12 @@ struct CosearchConfig {
   HwSpace hw_space; // base = BitFusion's default accelerator unless configured
   HwGenOptions gen;
   double hw_lr = 1e-3; // Adam on the generation network
-  double hw_prior = 3;  // initial logit bonus of the base accelerator's options (0: none)
+  double hw_prior = 3; // initial logit bonus of the base accelerator's options (0: none)
   int warm_up_samples = 32;
   int misguided_every = 10; // architecture steps between misguided checks (0: never)
   RetrainOptions retrain;
-  bool simulate = true; // cycle-accurate check of the final design
+  bool simulate = true;    // cycle-accurate check of the final design
+  std::string calibration; // estimator coefficients ("" = data/calibration/default.json)
   std::uint64_t seed = 1;
 };
 

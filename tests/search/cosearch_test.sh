@@ -54,4 +54,5 @@ bad "retrain.epochs" '{"retrain": {"epochs": "three"}}'
 bad "quant.mode" '{"quant": {"mode": "half"}}'
 bad "sarch" '{"sarch": {}}'
 bad "space" '{"space": "no-such-space"}'
+bad "calibration" '{"calibration": "/no/such/calibration.json"}'
 echo "cosearch end to end: OK"
