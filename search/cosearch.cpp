@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include <torch/torch.h>
@@ -91,6 +92,9 @@ void read_hardware(JsonReader r, CosearchConfig& c) {
   c.hw_prior = r.get_double("prior", c.hw_prior, 0, 100);
   c.warm_up_samples = r.get_int("warm_up_samples", c.warm_up_samples, 0, 100000);
   c.misguided_every = r.get_int("misguided_every", c.misguided_every, 0, 1000000);
+  c.baselines = r.get_bool("baselines", c.baselines);
+  c.baseline_max = r.get_int("baseline_max", c.baseline_max, 1, 100000);
+  c.baseline_val = r.get_i64("baseline_val", c.baseline_val, 1, 10'000'000);
   c.hw_space.pe_min = r.get_int("pe_min", c.hw_space.pe_min, 3, 64);
   c.hw_space.pe_max = r.get_int("pe_max", c.hw_space.pe_max, c.hw_space.pe_min, 64);
   c.hw_space.buf_min = 1024 * r.get_i64("buf_min_kb", c.hw_space.buf_min / 1024, 1, 1 << 20);
@@ -199,6 +203,30 @@ HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, doub
     }
   }
   return {torch::cat(rows, 0), torch::cat(weights, 0)};
+}
+
+// One-shot score of an architecture: the supernet's weights with one-hot architecture
+// weights (its derived subnet, exactly; tests/search/test_supernet.cpp), on `rows`.
+EvalResult one_shot(SupernetImpl& net, const Dataset& data, const torch::Tensor& rows,
+                    const ArchChoice& c) {
+  torch::NoGradGuard ng;
+  const bool was = net.is_training();
+  net.eval();
+  const ArchWeights w = one_hot(net, c);
+  LoaderOptions lo;
+  lo.batch_size = 250;
+  lo.shuffle = false;
+  Loader loader(data, rows, lo);
+  Batch b;
+  double loss = 0, correct = 0, n = 0;
+  while (loader.next(b)) {
+    auto logits = net.forward(b.images, w);
+    loss += torch::cross_entropy_loss(logits, b.labels).item<double>() * double(b.labels.size(0));
+    correct += logits.argmax(1).eq(b.labels).sum().item<double>();
+    n += double(b.labels.size(0));
+  }
+  net.train(was);
+  return {loss / std::max(1.0, n), correct / std::max(1.0, n), std::int64_t(n)};
 }
 
 // ---- retraining --------------------------------------------------------------------------
@@ -420,6 +448,73 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
         {"supernet", "supernet.pt"}}}};
   for (const auto& m : final_ev.mappings) design["mappings"].push_back(model::to_json(m));
 
+  // Baselines at the same number of exact hardware evaluations, scored like the search:
+  // one-shot cross-entropy + lambda * cost.
+  json baselines = nullptr;
+  if (cfg.baselines) {
+    auto tb = Clock::now();
+    const int budget =
+        int(std::min<std::int64_t>(std::max<std::int64_t>(arch_steps, 1), cfg.baseline_max));
+    torch::Tensor rows = split.val;
+    if (rows.size(0) > cfg.baseline_val) rows = rows.slice(0, 0, cfg.baseline_val);
+    const EvalResult mine = one_shot(*net, data, rows, choice);
+    std::mt19937_64 rng(cfg.seed + 99);
+    const auto shapes = blocks(space);
+    auto random_hw = [&]() {
+      std::array<int, kNumHeads> h{};
+      for (int i = 0; i < kNumHeads; ++i)
+        h[i] = int(rng() % std::uint64_t(cfg.hw_space.options(HwHead(i))));
+      return h;
+    };
+    // Random search over ops, bits and accelerator.
+    double best_obj = 1e300;
+    json best;
+    for (int i = 0; i < budget; ++i) {
+      ArchChoice c;
+      for (const auto& sh : shapes) {
+        c.op.push_back(int(rng() % sh.ops.size()));
+        c.a_bits.push_back(space.a_bits[rng() % space.a_bits.size()]);
+        c.w_bits.push_back(space.w_bits[rng() % space.w_bits.size()]);
+      }
+      const HwEval ev = hw.exact(describe(space, c), cfg.hw_space.accelerator(random_hw()));
+      const EvalResult acc = one_shot(*net, data, rows, c);
+      const double obj = acc.loss + cfg.lambda * ev.cost;
+      if (obj < best_obj) {
+        best_obj = obj;
+        best = {{"choice", to_json(space, c)},
+                {"accelerator", model::to_json(ev.accel)},
+                {"one_shot_val_accuracy", acc.accuracy},
+                {"objective", obj},
+                {"predicted", cost_json(ev)}};
+      }
+    }
+    // Hardware-only search for the fixed uniform 8-bit network.
+    const auto fixed = describe(space, with_bits(choice, 8));
+    double best_hw = 1e300;
+    json hw_only;
+    for (int i = 0; i < budget; ++i) {
+      const HwEval ev = hw.exact(fixed, cfg.hw_space.accelerator(random_hw()));
+      if (ev.cost < best_hw) {
+        best_hw = ev.cost;
+        hw_only = {{"accelerator", model::to_json(ev.accel)}, {"predicted", cost_json(ev)}};
+      }
+    }
+    baselines = {{"budget_exact_evaluations", budget},
+                 {"cosearch_architecture_steps", arch_steps},
+                 {"validation_images", rows.size(0)},
+                 {"cosearch",
+                  {{"one_shot_val_accuracy", mine.accuracy},
+                   {"objective", mine.loss + cfg.lambda * final_ev.cost},
+                   {"predicted", cost_json(final_ev)}}},
+                 {"random_search", best},
+                 {"hardware_only_uniform_8bit", hw_only},
+                 {"seconds", since(tb)}};
+    say("baselines: random search (" + std::to_string(budget) +
+        " designs) and hardware-only "
+        "search in " +
+        std::to_string(since(tb)) + " s");
+  }
+
   // Retrain with precision transfer; the 8-bit phase doubles as the baseline's training.
   json retrain = nullptr;
   double base_acc = -1;
@@ -514,6 +609,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
                    {"accelerator", model::to_json(cfg.hw_space.base)}}},
                  {"edap_vs_baseline", e_base > 0 ? e_final / e_base : 0},
                  {"retrain", retrain},
+                 {"baselines", baselines},
                  {"simulated", sim}};
   write_text(out / "report.json", report.dump(2) + "\n");
 
@@ -538,6 +634,27 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   std::snprintf(line, sizeof line, "EDAP ratio (found / baseline): %.3f (%.1fx lower)\n\n",
                 e_final / e_base, e_base / e_final);
   md << line;
+  if (!baselines.is_null()) {
+    auto row = [&](const char* name, const json& b, const char* acc_key) {
+      const json& p = b["predicted"];
+      std::snprintf(line, sizeof line, "| %s | %s | %.4f | %.4f | %.3f | %.3e |\n", name,
+                    acc_key && b.contains(acc_key) ? pct(b[acc_key].get<double>()).c_str() : "-",
+                    1e3 * p["latency_s"].get<double>(), 1e3 * p["energy_j"].get<double>(),
+                    p["area_mm2"].get<double>(), p["edap"].get<double>());
+      md << line;
+    };
+    md << "Baselines at " << baselines["budget_exact_evaluations"].get<int>()
+       << " exact hardware evaluations each (one-shot accuracy on "
+       << baselines["validation_images"].get<std::int64_t>() << " validation images):\n\n"
+       << "| | one-shot val accuracy | latency ms | energy mJ | area mm2 | EDAP |\n"
+       << "|---|---|---|---|---|---|\n";
+    row("co-search", baselines["cosearch"], "one_shot_val_accuracy");
+    if (!baselines["random_search"].is_null())
+      row("random search (joint space)", baselines["random_search"], "one_shot_val_accuracy");
+    if (!baselines["hardware_only_uniform_8bit"].is_null())
+      row("hardware-only, uniform 8-bit network", baselines["hardware_only_uniform_8bit"], nullptr);
+    md << "\n";
+  }
   if (!sim.is_null()) {
     md << "Estimated vs simulated (cycle-accurate SystemC, native engine):\n\n"
        << "| layer | est cycles | sim cycles | error | est uJ | sim uJ | outputs |\n"

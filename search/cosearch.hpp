@@ -50,6 +50,13 @@ struct CosearchConfig {
   double hw_prior = 3; // initial logit bonus of the base accelerator's options (0: none)
   int warm_up_samples = 32;
   int misguided_every = 10; // architecture steps between misguided checks (0: never)
+  // Baselines in the same harness (issue 8 item 5): random search over the joint space and
+  // hardware-only search for the fixed uniform 8-bit network, each with as many exact
+  // hardware evaluations as the co-search's architecture steps (at most baseline_max);
+  // candidates scored one-shot on baseline_val validation images.
+  bool baselines = true;
+  int baseline_max = 64;
+  std::int64_t baseline_val = 500;
   RetrainOptions retrain;
   bool simulate = true;    // cycle-accurate check of the final design
   std::string calibration; // estimator coefficients ("" = data/calibration/default.json)

@@ -26,6 +26,10 @@ for r in sim["layers"]:
 report = json.load(open(os.path.join(d, "report.json")))
 assert report["edap_vs_baseline"] > 0
 assert report["search"]["misguided_checks"] >= 0
+b = report["baselines"]
+assert b["budget_exact_evaluations"] >= 1
+for k in ("cosearch", "random_search", "hardware_only_uniform_8bit"):
+    assert b[k]["predicted"]["edap"] > 0, k
 assert os.path.getsize(os.path.join(d, "report.md")) > 0
 print("design and report OK")
 PY
