@@ -82,6 +82,14 @@ std::string hex8(std::uint32_t v) {
 
 } // namespace
 
+std::vector<std::string> rtl_array_sources() {
+  std::vector<std::string> s;
+  for (const char* f : {"bitbrick.sv", "fusion_unit.sv", "pe_array_ws.sv", "pe_array_os.sv",
+                        "pe_array_rs.sv", "pe_array.sv"})
+    s.push_back(std::string(BRICKYARD_SOURCE_DIR "/rtl/") + f);
+  return s;
+}
+
 std::vector<BufferGeometry> buffer_geometry(const model::Accelerator& a) {
   std::vector<BufferGeometry> out;
   auto add = [&](const char* name, std::int64_t bytes, int banks) {

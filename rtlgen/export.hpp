@@ -31,6 +31,10 @@ struct BufferGeometry {
 };
 std::vector<BufferGeometry> buffer_geometry(const model::Accelerator& a);
 
+// brickyard's rtl/ sources of the array, in compile order (the exported top instantiates
+// pe_array from them).
+std::vector<std::string> rtl_array_sources();
+
 // Record layout of mappings.memh: kMapWords 32-bit words per layer, field i at word i.
 inline constexpr const char* kMapFields[] = {
     "layer",  "n",      "k",      "stride", "pad",     "ih",      "iw",      "ic",      "oc",

@@ -20,11 +20,8 @@ SynthReport synthesize(const std::string& out_dir, const model::Accelerator& a,
   SynthReport r;
   r.log_path = (dir / "pe_array.log").string();
   r.stat_path = (dir / "pe_array.stat.json").string();
-  const std::string rtl = BRICKYARD_SOURCE_DIR "/rtl/";
   std::string files;
-  for (const char* f : {"bitbrick.sv", "fusion_unit.sv", "pe_array_ws.sv", "pe_array_os.sv",
-                        "pe_array_rs.sv", "pe_array.sv"})
-    files += " " + rtl + f;
+  for (const auto& f : rtl_array_sources()) files += " " + f;
   // As scripts/synth.sh: parameters set before the first elaboration (-defer + chparam).
   const std::string script =
       "read_verilog -defer -sv" + files + "; hierarchy -top pe_array -chparam ROWS " +

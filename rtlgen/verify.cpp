@@ -10,6 +10,7 @@
 #include "model/design.hpp"
 #include "model/json_io.hpp"
 #include "model/process.hpp"
+#include "rtlgen/export.hpp"
 
 namespace brickyard::rtlgen {
 
@@ -24,11 +25,7 @@ double since(std::chrono::steady_clock::time_point t0) {
 }
 
 std::vector<std::string> rtl_sources(const fs::path& out) {
-  const fs::path rtl = BRICKYARD_SOURCE_DIR "/rtl";
-  std::vector<std::string> s;
-  for (const char* f : {"bitbrick.sv", "fusion_unit.sv", "pe_array_ws.sv", "pe_array_os.sv",
-                        "pe_array_rs.sv", "pe_array.sv"})
-    s.push_back((rtl / f).string());
+  std::vector<std::string> s = rtl_array_sources();
   s.push_back((out / "brickyard_sram.sv").string());
   s.push_back((out / "brickyard_top.sv").string());
   return s;

@@ -146,25 +146,21 @@ AllocationResult solve_allocation(const AllocationProblem& p, const IlpOptions& 
   if (r.feasible) {
     totals(p, r);
   } else if (r.status == "infeasible") {
-    // The smallest budget of each kind that would admit a solution, the other as given.
-    if (p.latency_budget) {
+    // The smallest budget of each kind that would admit a solution, the other as given:
+    // minimize that cost alone without its own budget.
+    auto smallest = [&](std::optional<double> AllocationProblem::*budget,
+                        const std::vector<std::vector<double>>& cost, bool latency) {
       AllocationProblem q = p;
-      q.latency_budget.reset();
-      AllocationResult m = solve(q, p.latency, IlpOptions{});
-      if (m.feasible) {
-        totals(q, m);
-        r.min_latency_budget = m.latency;
-      }
-    }
-    if (p.energy_budget) {
-      AllocationProblem q = p;
-      q.energy_budget.reset();
-      AllocationResult m = solve(q, p.energy, IlpOptions{});
-      if (m.feasible) {
-        totals(q, m);
-        r.min_energy_budget = m.energy;
-      }
-    }
+      (q.*budget).reset();
+      AllocationResult m = solve(q, cost, IlpOptions{});
+      if (!m.feasible) return std::optional<double>();
+      totals(q, m);
+      return std::optional<double>(latency ? m.latency : m.energy);
+    };
+    if (p.latency_budget)
+      r.min_latency_budget = smallest(&AllocationProblem::latency_budget, p.latency, true);
+    if (p.energy_budget)
+      r.min_energy_budget = smallest(&AllocationProblem::energy_budget, p.energy, false);
   }
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return r;

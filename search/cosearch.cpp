@@ -289,6 +289,28 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
   return log;
 }
 
+// DAQU precision transfer: the subnet at uniform 8 bits first (transfer_epochs), then at
+// its own bits starting from those weights (epochs); BatchNorm statistics re-estimated
+// before each (the supernet's are those of the candidate mixtures).
+struct Transfer {
+  Subnet s8{nullptr}, sq{nullptr};
+  TrainLog t8, tq;
+};
+Transfer precision_transfer(SupernetImpl& net, const ArchChoice& c, const Dataset& data,
+                            const Split& split, const RetrainOptions& o, std::uint64_t seed,
+                            bool progress) {
+  Transfer t;
+  t.s8 = Subnet(net, with_bits(c, 8));
+  recalibrate_batch_norm(*t.s8, data, split.train_w);
+  t.t8 = train_subnet(*t.s8, data, split, o.transfer_epochs, o, seed, "8-bit (precision transfer)",
+                      progress);
+  t.sq = Subnet(net, c);
+  copy_state(*t.s8, *t.sq);
+  recalibrate_batch_norm(*t.sq, data, split.train_w);
+  t.tq = train_subnet(*t.sq, data, split, o.epochs, o, seed + 1, "chosen bits", progress);
+  return t;
+}
+
 // ---- simulation of the final design ------------------------------------------------------
 
 std::string pct(double fraction) {
@@ -519,16 +541,9 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   json retrain = nullptr;
   double base_acc = -1;
   if (cfg.retrain.enabled) {
-    Subnet s8(*net, with_bits(choice, 8));
-    recalibrate_batch_norm(*s8, data, split.train_w);
-    TrainLog t8 = train_subnet(*s8, data, split, cfg.retrain.transfer_epochs, cfg.retrain, cfg.seed,
-                               "8-bit (precision transfer)", run.progress);
-    Subnet sq(*net, choice);
-    copy_state(*s8, *sq); // DAQU: low-bit weights start from the 8-bit ones
-    recalibrate_batch_norm(*sq, data, split.train_w);
-    TrainLog tq = train_subnet(*sq, data, split, cfg.retrain.epochs, cfg.retrain, cfg.seed + 1,
-                               "chosen bits", run.progress);
-    torch::save(sq, (out / "subnet.pt").string());
+    Transfer t = precision_transfer(*net, choice, data, split, cfg.retrain, cfg.seed, run.progress);
+    const TrainLog &t8 = t.t8, &tq = t.tq;
+    torch::save(t.sq, (out / "subnet.pt").string());
     retrain = {{"transfer_epochs", cfg.retrain.transfer_epochs},
                {"epochs", cfg.retrain.epochs},
                {"test_accuracy_8bit_after_transfer", t8.test_accuracy},
@@ -536,7 +551,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
                {"seconds", t8.seconds + tq.seconds}};
     design["accuracy"]["retrained_test"] = tq.test_accuracy;
     if (cfg.retrain.baseline) {
-      TrainLog tb = train_subnet(*s8, data, split, cfg.retrain.epochs, cfg.retrain, cfg.seed + 2,
+      TrainLog tb = train_subnet(*t.s8, data, split, cfg.retrain.epochs, cfg.retrain, cfg.seed + 2,
                                  "uniform 8-bit baseline", run.progress);
       base_acc = tb.test_accuracy;
     }
@@ -711,14 +726,8 @@ nlohmann::json retrain_design(const std::string& design_path, const RetrainOptio
   Supernet net(space, SupernetOptions{});
   const fs::path sp = fs::path(design_path).parent_path() / cs.value("supernet", "supernet.pt");
   if (fs::exists(sp)) torch::load(net, sp.string());
-  Subnet s8(*net, with_bits(c, 8));
-  recalibrate_batch_norm(*s8, data, split.train_w);
-  TrainLog t8 =
-      train_subnet(*s8, data, split, o.transfer_epochs, o, d.seed, "8-bit (transfer)", progress);
-  Subnet sq(*net, c);
-  copy_state(*s8, *sq);
-  recalibrate_batch_norm(*sq, data, split.train_w);
-  TrainLog tq = train_subnet(*sq, data, split, o.epochs, o, d.seed + 1, "chosen bits", progress);
+  Transfer t = precision_transfer(*net, c, data, split, o, d.seed, progress);
+  const TrainLog &t8 = t.t8, &tq = t.tq;
   design["accuracy"]["retrained_test"] = tq.test_accuracy;
   design["accuracy"]["test_8bit_after_transfer"] = t8.test_accuracy;
   return design;
