@@ -3,6 +3,7 @@
 // calibration workers) do not load LibTorch (about 0.5 s per process).
 #include <boost/program_options.hpp>
 
+#include <atomic>
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -23,31 +24,71 @@ std::string sibling(const std::string& name) {
   return (fs::read_symlink("/proc/self/exe").parent_path() / name).string();
 }
 
+std::atomic<bool> g_stop{false};
+
+// First Ctrl-C (or SIGTERM): finish the current iteration, write the checkpoint, exit 130.
+// A second one ends the process at once (the default action).
+void on_stop_signal(int sig) {
+  g_stop.store(true);
+  std::signal(sig, SIG_DFL);
+}
+
 int run_cosearch(const std::vector<std::string>& args) {
   po::options_description desc(
-      "usage: brickyard cosearch --config FILE --out DIR [--force]\n\nJoint search of network "
+      "usage: brickyard cosearch --config FILE --out DIR [--force]\n"
+      "       brickyard cosearch --resume DIR\n\nJoint search of network "
       "operators, per-layer bits and the accelerator (JAQ), then\nretraining, cycle-accurate "
-      "simulation and a report (DIR/design.json, report.md,\nreport.json, search_log.jsonl).\n\n"
-      "options");
-  std::string config, out;
+      "simulation and a report (DIR/design.json, report.md,\nreport.json, search_log.jsonl). "
+      "The search writes DIR/checkpoint.pt after every\nepoch and on Ctrl-C; --resume DIR "
+      "continues from it with DIR/config.json and,\nwith the same seed, reaches the design an "
+      "uninterrupted run reaches.\n\noptions");
+  std::string config, out, resume;
+  std::int64_t stop_after = 0;
   desc.add_options()("help,h", "show this help")("config", po::value(&config),
                                                  "co-search configuration (configs/*.json)")(
       "out", po::value(&out), "output directory")("force", "write into an existing directory")(
+      "resume", po::value(&resume), "continue the interrupted run in this directory")(
+      "stop-after-steps", po::value(&stop_after),
+      "stop as Ctrl-C would after this many weight steps (tests, time-boxed runs)")(
       "quiet,q", "no progress lines");
   auto vm = brickyard::cli::parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return brickyard::cli::kExitOk;
   }
-  if (config.empty()) throw SpecError("config", "missing (--config FILE)");
-  if (out.empty()) throw SpecError("out", "missing (--out DIR)");
-  auto cfg = brickyard::search::load_cosearch_config(config);
   brickyard::search::CosearchRun run;
+  brickyard::search::CosearchConfig cfg;
+  if (!resume.empty()) {
+    if (!config.empty())
+      throw SpecError("config", "not with --resume (the run's own config.json is used)");
+    if (!out.empty() && fs::path(out) != fs::path(resume))
+      throw SpecError("out", "not with --resume (the run continues in its own directory)");
+    const fs::path saved = fs::path(resume) / "config.json";
+    if (!fs::exists(saved))
+      throw SpecError("resume", "'" + resume + "' has no config.json (not a cosearch directory)");
+    cfg = brickyard::search::load_cosearch_config(saved.string());
+    out = resume;
+    run.resume = true;
+  } else {
+    if (config.empty()) throw SpecError("config", "missing (--config FILE)");
+    if (out.empty()) throw SpecError("out", "missing (--out DIR)");
+    cfg = brickyard::search::load_cosearch_config(config);
+  }
+  if (stop_after < 0) throw SpecError("stop-after-steps", "must be >= 0");
   run.out_dir = out;
   run.force = vm.count("force") > 0;
   run.progress = vm.count("quiet") == 0;
   run.brickyard_exe = sibling("brickyard");
+  run.stop = &g_stop;
+  run.stop_after_iters = stop_after;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
   auto r = brickyard::search::cosearch(cfg, run);
+  if (r.interrupted) {
+    std::cout << "interrupted: checkpoint " << r.checkpoint
+              << "\ncontinue with: brickyard cosearch --resume " << out << "\n";
+    return 130;
+  }
   std::cout << "design: " << out << "/design.json\nreport: " << out << "/report.md\n";
   std::cout << "EDAP vs uniform 8-bit on the base accelerator: "
             << brickyard::cli::fmt("%.3f", r.report["edap_vs_baseline"].get<double>()) << "\n";

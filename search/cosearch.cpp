@@ -144,6 +144,7 @@ CosearchConfig cosearch_config_from_json(const json& j) {
   c.data.seed = c.seed;
   c.search.seed = c.seed;
   load_space(c.space); // validates the space now, naming the field
+  c.source = j;
   return c;
 }
 
@@ -353,11 +354,20 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   const auto t0 = Clock::now();
   if (run.out_dir.empty()) throw SpecError("out", "missing (--out DIR)");
   const fs::path out = fs::absolute(run.out_dir);
+  const fs::path checkpoint = out / "checkpoint.pt";
   std::error_code ec;
-  if (fs::exists(out, ec) && !run.force)
-    throw SpecError("out", "'" + out.string() + "' exists (--force replaces its files)");
-  fs::create_directories(out, ec);
-  if (ec || !fs::is_directory(out)) throw SpecError("out", "cannot create '" + out.string() + "'");
+  if (run.resume) {
+    if (!fs::exists(checkpoint, ec))
+      throw SpecError("resume", "no checkpoint in '" + out.string() + "'");
+  } else {
+    if (fs::exists(out, ec) && !run.force)
+      throw SpecError("out", "'" + out.string() + "' exists (--force replaces its files)");
+    fs::create_directories(out, ec);
+    if (ec || !fs::is_directory(out))
+      throw SpecError("out", "cannot create '" + out.string() + "'");
+    fs::remove(checkpoint, ec);
+    write_text(out / "config.json", cfg.source.dump(2) + "\n");
+  }
   auto say = [&](const std::string& s) {
     if (run.progress) std::fprintf(stderr, "cosearch: %s\n", s.c_str());
   };
@@ -389,7 +399,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
       "x" + std::to_string(cfg.hw_space.base.pe_cols) +
       " base accelerator: " + std::to_string(ref.latency_s * 1e3) + " ms, " +
       std::to_string(ref.energy_j * 1e3) + " mJ, " + std::to_string(ref.area_mm2) + " mm2");
-  if (cfg.warm_up_samples > 0) {
+  if (cfg.warm_up_samples > 0 && !run.resume) { // on resume the checkpoint has the surrogate
     auto tw = Clock::now();
     hw.warm_up(layers8, cfg.warm_up_samples, cfg.seed);
     say("cost surrogate warmed up on " + std::to_string(cfg.warm_up_samples) +
@@ -419,6 +429,29 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
     return cfg.lambda * ev.loss;
   };
   hook.after_backward = [&]() { gen_opt.step(); };
+  hook.save = [&](torch::serialize::OutputArchive& a) {
+    torch::serialize::OutputArchive g, o, h;
+    gen->save(g);
+    a.write("generator", g);
+    gen_opt.save(o);
+    a.write("generator_optimizer", o);
+    hw.save(h);
+    a.write("cost", h);
+    write_values(a, "counters", {double(arch_steps), hw_seconds, last_cost});
+    write_text(a, "epochs_log", hw_log.dump());
+  };
+  hook.load = [&](torch::serialize::InputArchive& a) {
+    torch::serialize::InputArchive g, o, h;
+    a.read("generator", g);
+    gen->load(g);
+    a.read("generator_optimizer", o);
+    gen_opt.load(o);
+    a.read("cost", h);
+    hw.load(h);
+    const auto c = read_values(a, "counters");
+    arch_steps = std::int64_t(c.at(0)), hw_seconds = c.at(1), last_cost = c.at(2);
+    hw_log = json::parse(read_text(a, "epochs_log"));
+  };
   hook.end_of_epoch = [&](const EpochStats& e) {
     const ArchChoice c = argmax_choice(*net);
     json j = {{"epoch", e.epoch},
@@ -434,7 +467,18 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   SearchOptions so = cfg.search;
   so.progress = run.progress;
   so.log_path = (out / "search_log.jsonl").string();
+  so.checkpoint_path = checkpoint.string();
+  so.resume = run.resume;
+  so.stop = run.stop;
+  so.stop_after_iters = run.stop_after_iters;
+  if (run.resume) say("resuming from " + checkpoint.string());
   SearchResult sr = search(*net, data, split, so, &hook);
+  if (sr.interrupted) {
+    CosearchResult r;
+    r.interrupted = true;
+    r.checkpoint = checkpoint.string();
+    return r;
+  }
 
   // Derive: subnet, bits, accelerator (noise-free argmax of the generation network), mappings.
   const ArchChoice choice = sr.choice;
@@ -691,7 +735,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
                 100 * hw.misguided_rate(), (long long)hw.checks());
   md << line;
   write_text(out / "report.md", md.str());
-  return {design, report};
+  return {design, report, false, {}};
 }
 
 nlohmann::json retrain_design(const std::string& design_path, const RetrainOptions& o,

@@ -11,6 +11,7 @@
 // retrain the subnet with DAQU's precision transfer (8-bit first, then the chosen bits,
 // starting from the 8-bit weights); simulate the design cycle-accurately (a child
 // `brickyard simulate` process); write design.json, report.json, report.md.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -61,6 +62,7 @@ struct CosearchConfig {
   bool simulate = true;    // cycle-accurate check of the final design
   std::string calibration; // estimator coefficients ("" = data/calibration/default.json)
   std::uint64_t seed = 1;
+  nlohmann::json source; // the JSON this config was read from (saved as OUT/config.json)
 };
 
 // Reads a config file (JSON); unknown keys and bad values raise model::SpecError naming
@@ -70,15 +72,22 @@ CosearchConfig load_cosearch_config(const std::string& path);
 CosearchConfig cosearch_config_from_json(const nlohmann::json& j);
 
 struct CosearchRun {
-  std::string out_dir; // created; must not exist unless `force`
+  std::string out_dir; // created; must not exist unless `force` or `resume`
   bool force = false;
-  std::string brickyard_exe; // for the simulation child ("" = this process's binary)
+  // Continue the run in out_dir from its checkpoint.pt (written at the end of every search
+  // epoch, on `stop` and when the search ends); the config is the run's own config.json.
+  bool resume = false;
+  const std::atomic<bool>* stop = nullptr; // Ctrl-C: checkpoint and return, interrupted
+  std::int64_t stop_after_iters = 0;       // stop as Ctrl-C would after this many (tests)
+  std::string brickyard_exe;               // for the simulation child ("" = this process's binary)
   bool progress = true;
 };
 
 struct CosearchResult {
-  nlohmann::json design; // what design.json holds
-  nlohmann::json report; // what report.json holds
+  nlohmann::json design;    // what design.json holds
+  nlohmann::json report;    // what report.json holds
+  bool interrupted = false; // stopped during the search; resume with CosearchRun::resume
+  std::string checkpoint;   // its path
 };
 
 CosearchResult cosearch(const CosearchConfig& config, const CosearchRun& run);

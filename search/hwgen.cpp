@@ -429,4 +429,37 @@ bool HwCost::check_misguided(const std::vector<model::Layer>& layers, const torc
   return wrong;
 }
 
+void HwCost::save(torch::serialize::OutputArchive& a) const {
+  torch::serialize::OutputArchive m, o;
+  surrogate_->save(m);
+  a.write("surrogate", m);
+  sgd_->save(o);
+  a.write("surrogate_optimizer", o);
+  if (X_.defined()) {
+    a.write("replay_x", X_, /*is_buffer=*/true);
+    a.write("replay_y", Y_, /*is_buffer=*/true);
+  }
+  a.write("counters",
+          torch::tensor(
+              {double(next_), double(filled_), last_fit_loss_, double(misguided_), double(checks_)},
+              torch::kFloat64),
+          /*is_buffer=*/true);
+}
+
+void HwCost::load(torch::serialize::InputArchive& a) {
+  torch::serialize::InputArchive m, o;
+  a.read("surrogate", m);
+  surrogate_->load(m);
+  a.read("surrogate_optimizer", o);
+  sgd_->load(o);
+  torch::Tensor x, y, c;
+  if (a.try_read("replay_x", x, /*is_buffer=*/true) && a.try_read("replay_y", y, true))
+    X_ = x, Y_ = y;
+  a.read("counters", c, /*is_buffer=*/true);
+  c = c.contiguous();
+  const double* v = c.data_ptr<double>();
+  next_ = std::size_t(v[0]), filled_ = std::size_t(v[1]), last_fit_loss_ = v[2];
+  misguided_ = std::int64_t(v[3]), checks_ = std::int64_t(v[4]);
+}
+
 } // namespace brickyard::search

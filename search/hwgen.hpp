@@ -35,6 +35,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 #include <torch/optim/optimizer.h>
+#include <torch/serialize/archive.h>
 #include <torch/types.h>
 
 #include "model/accelerator.hpp"
@@ -186,6 +187,11 @@ public:
 
   const HwSpace& space() const { return space_; }
   CostModel& surrogate() { return surrogate_; }
+
+  // Checkpoints (co-search resume): the surrogate, its optimizer, the replay ring and the
+  // misguided counters. The memo is a cache of exact values and is not saved.
+  void save(torch::serialize::OutputArchive& a) const;
+  void load(torch::serialize::InputArchive& a);
 
 private:
   double weighted(double e, double l, double a) const;

@@ -4,15 +4,21 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
+#include <ATen/core/Generator.h>
 #include <torch/nn/modules/batchnorm.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
 #include "model/error.hpp"
 
@@ -57,6 +63,22 @@ struct Meter {
   double accuracy() const { return n ? correct / static_cast<double>(n) : 0.0; }
 };
 
+// EpochStats as a row of doubles (checkpoints), and back.
+constexpr std::size_t kStatsFields = 10;
+void append_stats(std::vector<double>& v, const EpochStats& e) {
+  v.insert(v.end(), {double(e.epoch), e.tau, e.train_loss, e.train_accuracy, e.arch_loss,
+                     e.arch_accuracy, e.val_loss, e.val_accuracy, e.seconds, e.images_per_s});
+}
+EpochStats stats_at(const std::vector<double>& v, std::size_t i) {
+  const double* r = v.data() + i * kStatsFields;
+  EpochStats e;
+  e.epoch = int(r[0]);
+  e.tau = r[1], e.train_loss = r[2], e.train_accuracy = r[3], e.arch_loss = r[4];
+  e.arch_accuracy = r[5], e.val_loss = r[6], e.val_accuracy = r[7], e.seconds = r[8];
+  e.images_per_s = r[9];
+  return e;
+}
+
 void set_lr(torch::optim::Optimizer& opt, double lr) {
   for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
 }
@@ -98,6 +120,8 @@ void check_options(const SearchOptions& o) {
   if (o.val_limit < 0) throw SpecError("val_limit", "must be >= 0");
   if (o.time_limit_s < 0) throw SpecError("time_limit_s", "must be >= 0");
   if (o.progress_every < 1) throw SpecError("progress_every", "must be >= 1");
+  if (o.stop_after_iters < 0) throw SpecError("stop_after_iters", "must be >= 0");
+  if (o.resume && o.checkpoint_path.empty()) throw SpecError("resume", "needs a checkpoint path");
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -175,6 +199,34 @@ void recalibrate_batch_norm(SubnetImpl& net, const Dataset& data, const torch::T
   net.eval();
 }
 
+void write_values(torch::serialize::OutputArchive& a, const std::string& key,
+                  const std::vector<double>& v) {
+  a.write(key, torch::tensor(v, torch::kFloat64), /*is_buffer=*/true);
+}
+
+std::vector<double> read_values(torch::serialize::InputArchive& a, const std::string& key) {
+  torch::Tensor t;
+  a.read(key, t, /*is_buffer=*/true);
+  t = t.contiguous().to(torch::kFloat64);
+  return {t.data_ptr<double>(), t.data_ptr<double>() + t.numel()};
+}
+
+void write_text(torch::serialize::OutputArchive& a, const std::string& key, const std::string& s) {
+  a.write(key, c10::IValue(s));
+}
+
+std::string read_text(torch::serialize::InputArchive& a, const std::string& key) {
+  c10::IValue v;
+  a.read(key, v);
+  return v.toStringRef();
+}
+
+void save_atomically(torch::serialize::OutputArchive& a, const std::string& path) {
+  const std::string tmp = path + ".tmp";
+  a.save_to(tmp);
+  std::filesystem::rename(tmp, path);
+}
+
 SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
                     const SearchOptions& o, const ArchHook* hook) {
   check_options(o);
@@ -209,24 +261,109 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
   torch::Tensor val = split.val;
   if (o.val_limit > 0 && val.size(0) > o.val_limit) val = val.slice(0, 0, o.val_limit);
 
-  EpochLog log(o.log_path);
   SearchResult result;
   double tau = o.tau_start;
   std::int64_t done_iters = 0;
-  for (int epoch = 0; epoch < o.epochs && !result.time_limited; ++epoch) {
+  // Where the search stands: the next weight iteration `it` of `epoch`, the architecture
+  // batches `a_done` taken so far in that epoch, and the epoch's running meters.
+  int epoch = 0;
+  std::int64_t start_it = 0, start_a_done = 0;
+  Meter wm, am;
+  double elapsed_before = 0; // wall time of earlier sessions (resume)
+  auto generator = at::detail::getDefaultCPUGenerator();
+
+  auto save_checkpoint = [&](std::int64_t next_it, std::int64_t a_done) {
+    if (o.checkpoint_path.empty()) return;
+    torch::serialize::OutputArchive a, n, wo, ao;
+    net.save(n);
+    a.write("net", n);
+    w_opt.save(wo);
+    a.write("w_opt", wo);
+    a_opt.save(ao);
+    a.write("a_opt", ao);
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      a.write("rng", generator.get_state(), /*is_buffer=*/true);
+    }
+    write_values(a, "position",
+                 {double(epoch), double(next_it), double(a_done), double(done_iters), tau, wm.loss,
+                  wm.correct, double(wm.n), am.loss, am.correct, double(am.n),
+                  elapsed_before + since(t0), result.time_limited ? 1.0 : 0.0});
+    std::vector<double> stats;
+    for (const auto& e : result.epochs) append_stats(stats, e);
+    write_values(a, "epochs", stats);
+    if (hook && hook->save) {
+      torch::serialize::OutputArchive h;
+      hook->save(h);
+      a.write("hook", h);
+    }
+    save_atomically(a, o.checkpoint_path);
+  };
+
+  if (o.resume) {
+    torch::serialize::InputArchive a, n, wo, ao;
+    try {
+      a.load_from(o.checkpoint_path);
+    } catch (const c10::Error&) {
+      throw model::SpecError("resume", "cannot read checkpoint '" + o.checkpoint_path + "'");
+    }
+    a.read("net", n);
+    net.load(n);
+    a.read("w_opt", wo);
+    w_opt.load(wo);
+    a.read("a_opt", ao);
+    a_opt.load(ao);
+    torch::Tensor rng;
+    a.read("rng", rng, /*is_buffer=*/true);
+    {
+      std::lock_guard<std::mutex> lock(generator.mutex());
+      generator.set_state(rng);
+    }
+    const auto p = read_values(a, "position");
+    if (p.size() != 13) throw model::SpecError("resume", "checkpoint of another version");
+    epoch = int(p[0]);
+    start_it = std::int64_t(p[1]);
+    start_a_done = std::int64_t(p[2]);
+    done_iters = std::int64_t(p[3]);
+    tau = p[4];
+    wm.loss = p[5], wm.correct = p[6], wm.n = std::int64_t(p[7]);
+    am.loss = p[8], am.correct = p[9], am.n = std::int64_t(p[10]);
+    elapsed_before = p[11];
+    result.time_limited = p[12] != 0;
+    const auto stats = read_values(a, "epochs");
+    for (std::size_t i = 0; i < stats.size() / kStatsFields; ++i)
+      result.epochs.push_back(stats_at(stats, i));
+    if (hook && hook->load) {
+      torch::serialize::InputArchive h;
+      a.read("hook", h);
+      hook->load(h);
+    }
+  }
+  const std::int64_t iters_before = done_iters; // of earlier sessions (ETA from this one's rate)
+  EpochLog log(o.log_path);                     // rewritten from the checkpoint's epochs on resume
+  for (const auto& e : result.epochs) log.write(e);
+  auto total_elapsed = [&] { return elapsed_before + since(t0); };
+
+  for (; epoch < o.epochs && !result.time_limited && !result.interrupted; ++epoch) {
     const auto te = Clock::now();
     w_loader.start_epoch(epoch);
     a_loader.start_epoch(epoch);
     const bool arch_on = epoch >= o.warmup_epochs && a_iters > 0;
-    Meter wm, am;
     std::int64_t a_done = 0;
     Batch b;
-    for (std::int64_t it = 0; it < w_iters && w_loader.next(b); ++it) {
+    // Resuming inside an epoch: the loaders replay the epoch's order and augmentation.
+    for (std::int64_t i = 0; i < start_it; ++i) w_loader.next(b);
+    for (; a_done < start_a_done; ++a_done) a_loader.next(b);
+    const std::int64_t first_it = start_it;
+    start_it = start_a_done = 0;
+    bool stopped_inside = false;
+    if (first_it == 0) wm = Meter{}, am = Meter{};
+    for (std::int64_t it = first_it; it < w_iters && w_loader.next(b); ++it) {
       tau = o.tau_start * std::pow(o.tau_decay, epoch + static_cast<double>(it) / w_iters);
       // Weight step (w of Eq. 4): Gumbel-sampled supernet on train_w. Cosine learning rate
       // over the planned iterations or, if sooner, the time limit.
       double progress = static_cast<double>(done_iters) / static_cast<double>(total_iters);
-      if (o.time_limit_s > 0) progress = std::max(progress, since(t0) / o.time_limit_s);
+      if (o.time_limit_s > 0) progress = std::max(progress, total_elapsed() / o.time_limit_s);
       set_lr(w_opt, 0.5 * o.w_lr * (1 + std::cos(M_PI * std::min(progress, 1.0))));
       net.train();
       set_requires_grad(arch, false);
@@ -257,11 +394,15 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
         am.add(al.detach(), ab.labels, aloss.detach());
         ++a_done;
       }
-      const double elapsed = since(t0);
+      const double elapsed = total_elapsed();
       if (o.time_limit_s > 0 && elapsed >= o.time_limit_s) result.time_limited = true;
-      if (o.progress &&
-          ((it + 1) % o.progress_every == 0 || it + 1 == w_iters || result.time_limited)) {
-        const double rate = elapsed / static_cast<double>(done_iters);
+      if ((o.stop && o.stop->load()) ||
+          (o.stop_after_iters > 0 && done_iters >= o.stop_after_iters))
+        result.interrupted = it + 1 < w_iters || epoch + 1 < o.epochs;
+      if (o.progress && ((it + 1) % o.progress_every == 0 || it + 1 == w_iters ||
+                         result.time_limited || result.interrupted)) {
+        const double rate =
+            since(t0) / static_cast<double>(std::max<std::int64_t>(1, done_iters - iters_before));
         double eta = rate * static_cast<double>(total_iters - done_iters);
         if (o.time_limit_s > 0) eta = std::min(eta, std::max(0.0, o.time_limit_s - elapsed));
         std::fprintf(stderr,
@@ -273,8 +414,17 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
                      clock_text(rate * static_cast<double>(w_iters - it - 1)).c_str(),
                      clock_text(eta).c_str());
       }
+      if (result.interrupted && it + 1 < w_iters) {
+        stopped_inside = true;
+        save_checkpoint(it + 1, a_done);
+        if (o.progress)
+          std::fprintf(stderr, "search: stopped in epoch %d after iteration %lld; checkpoint %s\n",
+                       epoch + 1, static_cast<long long>(it + 1), o.checkpoint_path.c_str());
+        break;
+      }
       if (result.time_limited) break;
     }
+    if (stopped_inside) break; // checkpoint written above
     EpochStats e;
     e.epoch = epoch;
     e.tau = tau;
@@ -301,11 +451,16 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
     log.write(e);
     result.epochs.push_back(e);
     if (hook && hook->end_of_epoch) hook->end_of_epoch(e);
+    wm = Meter{}, am = Meter{};
+    const int saved_epoch = epoch;
+    epoch = saved_epoch + 1; // the checkpoint's position: the start of the next epoch
+    save_checkpoint(0, 0);
+    epoch = saved_epoch;
   }
   result.choice = argmax_choice(net);
   log.write_choice(to_json(net.space(), result.choice));
   result.final_tau = tau;
-  result.seconds = since(t0);
+  result.seconds = elapsed_before + since(t0);
   return result;
 }
 

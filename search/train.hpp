@@ -6,11 +6,13 @@
 // starts at 5 (JAQ) and decays exponentially, tau = tau_start * tau_decay^(epoch progress)
 // (FBNet: 0.956 per epoch). Progress lines with loss, accuracy and ETA go to stderr; one
 // record per epoch goes to a CSV (log_path ends in .csv) or JSON-lines log.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
 
+#include <torch/serialize/archive.h>
 #include <torch/types.h>
 
 #include "search/data.hpp"
@@ -38,6 +40,16 @@ struct SearchOptions {
   bool progress = true;    // progress lines on stderr
   int progress_every = 20; // iterations between progress lines
   std::string log_path;    // "" = none; *.csv = CSV, otherwise JSON lines
+  // Checkpoints (issue 8 item 6): "" = none. Written atomically at the end of every epoch,
+  // when `stop` becomes true (after the current iteration) and at the end of the search.
+  // With `resume`, the search continues from that file: weights, architecture parameters,
+  // both optimizers, the global random generator, the position inside the epoch and the
+  // epoch statistics so far, plus the hook's state; with the same options it then takes
+  // exactly the steps an uninterrupted search would have taken.
+  std::string checkpoint_path;
+  bool resume = false;
+  const std::atomic<bool>* stop = nullptr; // polled after every weight iteration (Ctrl-C)
+  std::int64_t stop_after_iters = 0;       // act as if `stop` were set after this many (tests)
 };
 
 struct EvalResult {
@@ -61,6 +73,7 @@ struct SearchResult {
   ArchChoice choice; // argmax at the end
   double seconds = 0;
   bool time_limited = false; // stopped by time_limit_s
+  bool interrupted = false;  // stopped by `stop` / stop_after_iters; checkpoint written
   double final_tau = 0;
 };
 
@@ -68,12 +81,24 @@ struct SearchResult {
 // `loss` returns a term added to the cross-entropy before backward (it may build graphs
 // through other modules); `after_backward` runs after the architecture optimizer's step
 // (e.g. to step the hardware generation network's optimizer); `end_of_epoch` sees every
-// epoch's statistics (checkpoints, logs).
+// epoch's statistics (checkpoints, logs); `save`/`load` put the hook's own state (the
+// hardware generation network, its optimizer, the cost surrogate) into the checkpoint.
 struct ArchHook {
   std::function<torch::Tensor(SupernetImpl& net, double tau)> loss;
   std::function<void()> after_backward;
   std::function<void(const EpochStats&)> end_of_epoch;
+  std::function<void(torch::serialize::OutputArchive&)> save;
+  std::function<void(torch::serialize::InputArchive&)> load;
 };
+
+// Small values in archives (checkpoints): doubles and int64s as 1-d tensors, text as bytes.
+void write_values(torch::serialize::OutputArchive& a, const std::string& key,
+                  const std::vector<double>& v);
+std::vector<double> read_values(torch::serialize::InputArchive& a, const std::string& key);
+void write_text(torch::serialize::OutputArchive& a, const std::string& key, const std::string& s);
+std::string read_text(torch::serialize::InputArchive& a, const std::string& key);
+// Writes `a` to `path` through a temporary file and a rename (never half-written).
+void save_atomically(torch::serialize::OutputArchive& a, const std::string& path);
 
 SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
                     const SearchOptions& options, const ArchHook* hook = nullptr);

@@ -11,6 +11,7 @@ trap 'rm -rf "$OUT"' EXIT
 export SC_COPYRIGHT_MESSAGE=DISABLE
 "$BY" cosearch --config "$CFG" --out "$OUT/run" -q > "$OUT/stdout"
 grep -q "EDAP vs uniform 8-bit" "$OUT/stdout"
+cp "$OUT/run/design.json" "$OUT/first_design.json" # retrain below rewrites the design
 python3 - "$OUT/run" <<'PY'
 import json, sys, os
 d = sys.argv[1]
@@ -37,6 +38,31 @@ PY
 "$BY" simulate --design "$OUT/run/design.json" -q > /dev/null
 "$BY" export-rtl --design "$OUT/run/design.json" --out "$OUT/rtl" > /dev/null
 "$BY" retrain --design "$OUT/run/design.json" --epochs 0 --transfer-epochs 0 -q > /dev/null
+# Resume: stop at the end of the first epoch (as Ctrl-C would), resume and stop again inside
+# the second epoch, resume to the end: the same design as the uninterrupted run, to the bit.
+set +e
+"$BY" cosearch --config "$CFG" --out "$OUT/res" -q --stop-after-steps 3 > "$OUT/stdout" 2>&1
+st1=$?
+"$BY" cosearch --resume "$OUT/res" -q --stop-after-steps 5 > "$OUT/stdout2" 2>&1
+st2=$?
+set -e
+[[ $st1 -eq 130 && $st2 -eq 130 ]] || { echo "interrupted runs: status $st1, $st2"; cat "$OUT/stdout" "$OUT/stdout2"; exit 1; }
+grep -q "brickyard cosearch --resume" "$OUT/stdout"
+[[ -s "$OUT/res/checkpoint.pt" && ! -e "$OUT/res/design.json" ]]
+"$BY" cosearch --resume "$OUT/res" -q > /dev/null
+python3 - "$OUT/run" "$OUT/res" <<'PY'
+import json, sys, os
+a = json.load(open(os.path.join(os.path.dirname(sys.argv[1]), "first_design.json")))
+b = json.load(open(os.path.join(sys.argv[2], "design.json")))
+assert a == b, "resumed design differs:\n%s\n%s" % (json.dumps(a)[:2000], json.dumps(b)[:2000])
+la, lb = ([json.loads(l) for l in open(os.path.join(d, "search_log.jsonl"))] for d in sys.argv[1:3])
+assert len(la) == len(lb) == 3, (len(la), len(lb))
+for x, y in zip(la, lb):
+    for k in ("seconds", "images_per_s"):
+        x.pop(k, None), y.pop(k, None)
+    assert x == y, (x, y)
+print("resume OK")
+PY
 # Bad configurations: status 2, one stderr line naming the field.
 bad() {
   local field=$1 json=$2
@@ -59,4 +85,9 @@ bad "quant.mode" '{"quant": {"mode": "half"}}'
 bad "sarch" '{"sarch": {}}'
 bad "space" '{"space": "no-such-space"}'
 bad "calibration" '{"calibration": "/no/such/calibration.json"}'
+set +e
+"$BY" cosearch --resume "$OUT/nowhere" 2> "$OUT/err" > /dev/null
+st=$?
+set -e
+[[ $st -eq 2 ]] && grep -q "resume" "$OUT/err" || { echo "resume of nothing: status $st"; cat "$OUT/err"; exit 1; }
 echo "cosearch end to end: OK"
