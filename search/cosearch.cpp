@@ -68,6 +68,12 @@ void read_search(JsonReader r, SearchOptions& s) {
   s.val_limit = r.get_i64("val_limit", s.val_limit, 0, 10'000'000);
   s.time_limit_s = r.get_double("time_limit_s", s.time_limit_s, 0, 1e7);
   s.threads = r.get_int("threads", s.threads, 1, 256);
+  const std::string ws =
+      r.get_string("weight_step", s.single_path_weights ? "single-path" : "mixture");
+  if (ws != "single-path" && ws != "mixture")
+    throw SpecError(r.field("weight_step"),
+                    "must be \"single-path\" or \"mixture\" (got '" + ws + "')");
+  s.single_path_weights = ws == "single-path";
   r.finish();
 }
 

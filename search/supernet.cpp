@@ -140,6 +140,21 @@ ArchWeights SupernetImpl::sample(double tau, bool noise) const {
   return w;
 }
 
+ArchWeights SupernetImpl::sample_path(double tau) const {
+  ArchWeights w = sample(tau, true);
+  auto hard = [](const torch::Tensor& soft) {
+    const auto one_hot = torch::zeros_like(soft).scatter_(-1, soft.detach().argmax(-1, true), 1.0);
+    return one_hot - soft.detach() + soft; // value one-hot, gradient of the soft sample
+  };
+  for (std::size_t b = 0; b < w.ops.size(); ++b) {
+    w.path.push_back(static_cast<int>(w.ops[b].argmax().item<std::int64_t>()));
+    w.ops[b] = hard(w.ops[b]);
+    w.a[b] = hard(w.a[b]);
+    w.w[b] = hard(w.w[b]);
+  }
+  return w;
+}
+
 torch::Tensor SupernetImpl::forward(const torch::Tensor& x, double tau, bool noise) {
   return forward(x, sample(tau, noise));
 }
@@ -156,6 +171,11 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const ArchWeights& a
     // One quantized copy per bit candidate of the block input, shared by all ops.
     const auto in = prepare_input(h, setup.mode, setup.a_bits, gamma[b], setup.k_percent);
     torch::Tensor y;
+    if (!aw.path.empty()) { // single path: the other candidates weigh exactly 0
+      const auto li = static_cast<std::int64_t>(aw.path[b]);
+      h = ops[b][std::size_t(li)]->forward(in, aw.a[b][li], aw.w[b][li], setup) * aw.ops[b][li];
+      continue;
+    }
     for (std::size_t i = 0; i < ops[b].size(); ++i) {
       const auto li = static_cast<std::int64_t>(i);
       // Eq. 1: the block output is the Gumbel-weighted sum of its candidates.

@@ -68,6 +68,9 @@ TORCH_MODULE(Op);
 // Gumbel weights of one forward pass, per block: ops [n], a [n x |a_bits|], w [n x |w_bits|].
 struct ArchWeights {
   std::vector<torch::Tensor> ops, a, w;
+  // Single path (hard sample): the one op per block whose weight is 1; forward computes
+  // only it. Empty: every candidate is computed and weighted (Eq. 1).
+  std::vector<int> path;
 };
 
 class SupernetImpl : public torch::nn::Module {
@@ -77,6 +80,12 @@ public:
   torch::Tensor forward(const torch::Tensor& x, double tau, bool noise = true);
   torch::Tensor forward(const torch::Tensor& x, const ArchWeights& w);
   ArchWeights sample(double tau, bool noise) const;
+  // Hard Gumbel sample (GDAS, Dong & Yang 2019): one-hot op and bits per block, the argmax
+  // of the Gumbel-softmax sample, with straight-through gradients to alpha and beta. The
+  // forward then costs one candidate per block instead of all of them; the search uses it
+  // for weight steps (SearchOptions::single_path_weights), where no gradient reaches the
+  // architecture and the one-hot sample is what the weights are trained for.
+  ArchWeights sample_path(double tau) const;
   // Eq. 8 channel importance of each block's input, then of the head input (blocks + 1
   // tensors): Gamma = |gamma| of the stem BN for block 0, then
   // Gamma_j = sum_i softmax(alpha)_i |gamma_ij| over the ops' last BNs, a skip op passing

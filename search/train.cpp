@@ -367,7 +367,8 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
       set_lr(w_opt, 0.5 * o.w_lr * (1 + std::cos(M_PI * std::min(progress, 1.0))));
       net.train();
       set_requires_grad(arch, false);
-      auto logits = net.forward(b.images, tau, true);
+      auto logits = o.single_path_weights ? net.forward(b.images, net.sample_path(tau))
+                                          : net.forward(b.images, tau, true);
       auto loss = torch::cross_entropy_loss(logits, b.labels);
       w_opt.zero_grad();
       loss.backward();

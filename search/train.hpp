@@ -30,6 +30,10 @@ struct SearchOptions {
   double arch_lr = 0.01; // Adam (FBNet's theta optimizer)
   double arch_weight_decay = 5e-4;
   int warmup_epochs = 0; // epochs of weight steps only before architecture steps start
+  // Weight steps on a hard Gumbel sample (one op and bit pair per block, only that path
+  // computed; SupernetImpl::sample_path) instead of the Gumbel-weighted mixture of every
+  // candidate (Eq. 1). Architecture steps always use the mixture.
+  bool single_path_weights = false;
   double tau_start = 5.0;
   double tau_decay = 0.956;
   std::int64_t max_batches = 0; // per epoch and split, 0 = all (quick runs, tests)

@@ -93,6 +93,34 @@ TEST_CASE("supernet: sampled Gumbel weights sum to 1 for ops and bits") {
   }
 }
 
+TEST_CASE("supernet: a single-path sample is one-hot and computes what the full mixture does") {
+  const auto mode = GENERATE(QuantMode::Full, QuantMode::Csq);
+  torch::manual_seed(4);
+  Supernet net(tiny_space(), SupernetOptions{mode, 25.0});
+  for (auto& p : net->arch_parameters()) p.detach().normal_();
+  net->eval();
+  const auto x = torch::rand({3, 1, 12, 12});
+  std::set<int> seen;
+  for (int rep = 0; rep < 8; ++rep) {
+    const auto w = net->sample_path(1.0);
+    REQUIRE(w.path.size() == w.ops.size());
+    for (std::size_t b = 0; b < w.ops.size(); ++b) {
+      CHECK(w.ops[b].sum().item<double>() == Approx(1.0));
+      CHECK(w.ops[b].max().item<double>() == 1.0);
+      CHECK(w.ops[b][w.path[b]].item<double>() == 1.0);
+      CHECK(torch::equal(std::get<0>(w.a[b].max(1)), torch::ones({w.a[b].size(0)})));
+      seen.insert(w.path[b]);
+    }
+    // The same weights without the path: every candidate computed, all but one times 0.
+    ArchWeights all = w;
+    all.path.clear();
+    const auto y1 = net->forward(x, w);
+    const auto y2 = net->forward(x, all);
+    CHECK(torch::allclose(y1, y2, 1e-5, 1e-6));
+  }
+  CHECK(seen.size() > 1); // the sample varies
+}
+
 TEST_CASE("supernet: an architecture step reaches alpha and both betas, a weight step the convs") {
   const auto mode = GENERATE(QuantMode::Full, QuantMode::Csq);
   torch::manual_seed(3);
