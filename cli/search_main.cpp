@@ -5,14 +5,17 @@
 
 #include <atomic>
 #include <csignal>
+#include <cstdio>
 #include <filesystem>
 #include <iostream>
 
+#include "calibration/mpi.hpp"
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
 #include "model/error.hpp"
 #include "model/json_io.hpp"
 #include "search/cosearch.hpp"
+#include "search/sweep.hpp"
 
 namespace po = boost::program_options;
 using brickyard::model::SpecError;
@@ -35,19 +38,21 @@ void on_stop_signal(int sig) {
 
 int run_cosearch(const std::vector<std::string>& args) {
   po::options_description desc(
-      "usage: brickyard cosearch --config FILE --out DIR [--force]\n"
+      "usage: brickyard cosearch --config FILE --out DIR [--force] [--sweep L1,L2,...]\n"
       "       brickyard cosearch --resume DIR\n\nJoint search of network "
       "operators, per-layer bits and the accelerator (JAQ), then\nretraining, cycle-accurate "
       "simulation and a report (DIR/design.json, report.md,\nreport.json, search_log.jsonl). "
       "The search writes DIR/checkpoint.pt after every\nepoch and on Ctrl-C; --resume DIR "
       "continues from it with DIR/config.json and,\nwith the same seed, reaches the design an "
       "uninterrupted run reaches.\n\noptions");
-  std::string config, out, resume;
+  std::string config, out, resume, sweep;
   std::int64_t stop_after = 0;
   desc.add_options()("help,h", "show this help")("config", po::value(&config),
                                                  "co-search configuration (configs/*.json)")(
       "out", po::value(&out), "output directory")("force", "write into an existing directory")(
-      "resume", po::value(&resume), "continue the interrupted run in this directory")(
+      "resume", po::value(&resume), "continue the interrupted run (or sweep) in this directory")(
+      "sweep", po::value(&sweep),
+      "one co-search per lambda (e.g. 0.1,0.3,1) in DIR/lambda_*/, then DIR/pareto.{md,json,png}")(
       "stop-after-steps", po::value(&stop_after),
       "stop as Ctrl-C would after this many weight steps (tests, time-boxed runs)")(
       "quiet,q", "no progress lines");
@@ -69,6 +74,13 @@ int run_cosearch(const std::vector<std::string>& args) {
     cfg = brickyard::search::load_cosearch_config(saved.string());
     out = resume;
     run.resume = true;
+    if (!sweep.empty())
+      throw SpecError("sweep", "not with --resume (the sweep's own sweep.json is used)");
+    if (fs::exists(fs::path(resume) / "sweep.json")) {
+      const auto sj =
+          brickyard::model::read_json_file((fs::path(resume) / "sweep.json").string(), "sweep");
+      for (const auto& l : sj.at("lambdas")) sweep += (sweep.empty() ? "" : ",") + l.dump();
+    }
   } else {
     if (config.empty()) throw SpecError("config", "missing (--config FILE)");
     if (out.empty()) throw SpecError("out", "missing (--out DIR)");
@@ -83,6 +95,32 @@ int run_cosearch(const std::vector<std::string>& args) {
   run.stop_after_iters = stop_after;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  if (!sweep.empty()) {
+    brickyard::search::SweepOptions so;
+    so.lambdas = brickyard::search::parse_lambdas(sweep);
+    brickyard::calibration::MpiSession mpi;
+    so.rank = mpi.rank();
+    so.size = mpi.size();
+    if (mpi.size() > 1) so.barrier = [&mpi] { mpi.barrier(); };
+    auto sr = brickyard::search::cosearch_sweep(cfg, so, run);
+    if (sr.interrupted) {
+      std::cout << "interrupted: continue with: brickyard cosearch --resume " << out << "\n";
+      return 130;
+    }
+    if (so.rank != 0) return brickyard::cli::kExitOk;
+    std::cout << "sweep: " << out << "/pareto.md\n" << sr.plot_note << "\n";
+    for (const auto& p : sr.pareto["points"]) {
+      char line[256];
+      std::snprintf(line, sizeof line,
+                    "lambda %-8g accuracy %6.2f%%  EDAP %.3e  (%.3f of uniform 8-bit)%s\n",
+                    p["lambda"].get<double>(),
+                    p["accuracy"].is_number() ? 100 * p["accuracy"].get<double>() : 0.0,
+                    p["edap"].get<double>(), p["edap_vs_baseline"].get<double>(),
+                    p["pareto"].get<bool>() ? "  Pareto" : "");
+      std::cout << line;
+    }
+    return brickyard::cli::kExitOk;
+  }
   auto r = brickyard::search::cosearch(cfg, run);
   if (r.interrupted) {
     std::cout << "interrupted: checkpoint " << r.checkpoint

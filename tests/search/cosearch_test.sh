@@ -63,6 +63,31 @@ for x, y in zip(la, lb):
     assert x == y, (x, y)
 print("resume OK")
 PY
+# Sweep over lambda: interrupted inside the first point, resumed; two points, a Pareto flag
+# each, the report and (with gnuplot) the plot.
+set +e
+"$BY" cosearch --config "$CFG" --out "$OUT/sweep" --sweep 0,30 -q --stop-after-steps 4 > "$OUT/stdout" 2>&1
+st=$?
+set -e
+[[ $st -eq 130 ]] || { echo "interrupted sweep: status $st"; cat "$OUT/stdout"; exit 1; }
+"$BY" cosearch --resume "$OUT/sweep" -q > "$OUT/stdout"
+grep -q "pareto.md" "$OUT/stdout"
+python3 - "$OUT/sweep" <<'PY'
+import json, sys, os, shutil
+d = sys.argv[1]
+p = json.load(open(os.path.join(d, "pareto.json")))
+assert [x["lambda"] for x in p["points"]] == [0, 30], p["points"]
+assert any(x["pareto"] for x in p["points"])
+for x in p["points"]:
+    assert x["edap"] > 0 and 0 <= x["accuracy"] <= 1, x
+    assert os.path.exists(os.path.join(d, x["dir"], "design.json"))
+for b in p["baselines"]:
+    assert b["uniform_8bit_on_base"]["edap"] > 0 and b["random_search"]["edap"] > 0, b
+assert "| 30 |" in open(os.path.join(d, "pareto.md")).read()
+if shutil.which("gnuplot"):
+    assert os.path.getsize(os.path.join(d, "pareto.png")) > 1000
+print("sweep OK")
+PY
 # Bad configurations: status 2, one stderr line naming the field.
 bad() {
   local field=$1 json=$2
@@ -90,4 +115,9 @@ set +e
 st=$?
 set -e
 [[ $st -eq 2 ]] && grep -q "resume" "$OUT/err" || { echo "resume of nothing: status $st"; cat "$OUT/err"; exit 1; }
+set +e
+"$BY" cosearch --config "$CFG" --out "$OUT/bad_sweep" --sweep 0.1,-1 2> "$OUT/err" > /dev/null
+st=$?
+set -e
+[[ $st -eq 2 ]] && grep -q "sweep" "$OUT/err" || { echo "bad sweep: status $st"; cat "$OUT/err"; exit 1; }
 echo "cosearch end to end: OK"
