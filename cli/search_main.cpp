@@ -55,10 +55,17 @@ int run_cosearch(const std::vector<std::string>& args) {
       "one co-search per lambda (e.g. 0.1,0.3,1) in DIR/lambda_*/, then DIR/pareto.{md,json,png}")(
       "stop-after-steps", po::value(&stop_after),
       "stop as Ctrl-C would after this many weight steps (tests, time-boxed runs)")(
-      "quiet,q", "no progress lines");
+      "check", "validate the configuration, print it resolved and exit")("quiet,q",
+                                                                         "no progress lines");
   auto vm = brickyard::cli::parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  if (vm.count("check")) {
+    if (config.empty()) throw SpecError("config", "missing (--config FILE)");
+    const auto c = brickyard::search::load_cosearch_config(config);
+    std::cout << brickyard::search::describe_config(c);
     return brickyard::cli::kExitOk;
   }
   brickyard::search::CosearchRun run;

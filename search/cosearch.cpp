@@ -1,5 +1,6 @@
 #include "search/cosearch.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -33,6 +34,28 @@ double since(Clock::time_point t0) {
 }
 
 // ---- config ----------------------------------------------------------------------------
+
+// A preset space takes the data set's input shape and class count (fbnet22 serves CIFAR-10
+// and CIFAR-100, small serves Fashion-MNIST and CIFAR); a space file must match them.
+SearchSpace space_for_data(const std::string& name, DataFormat f) {
+  SearchSpace s = load_space(name);
+  const int ch = f == DataFormat::FashionMnist ? 1 : 3;
+  const int size = f == DataFormat::FashionMnist ? 28 : 32;
+  const int classes = f == DataFormat::Cifar100 ? 100 : 10;
+  const auto presets = preset_names();
+  if (std::find(presets.begin(), presets.end(), name) != presets.end()) {
+    s.in_channels = ch, s.input_size = size, s.num_classes = classes;
+    validate(s);
+  } else if (s.in_channels != ch || s.input_size != size || s.num_classes != classes) {
+    throw SpecError("space", "'" + name + "' takes " + std::to_string(s.in_channels) + "x" +
+                                 std::to_string(s.input_size) + "x" + std::to_string(s.input_size) +
+                                 " inputs and " + std::to_string(s.num_classes) +
+                                 " classes; the data set has " + std::to_string(ch) + "x" +
+                                 std::to_string(size) + "x" + std::to_string(size) + " and " +
+                                 std::to_string(classes));
+  }
+  return s;
+}
 
 void read_data(JsonReader r, DataOptions& d) {
   const std::string f = r.get_string("format", "fashion-mnist");
@@ -149,9 +172,49 @@ CosearchConfig cosearch_config_from_json(const json& j) {
   model::load_calibration(c.calibration); // a bad file is named now, not after the search
   c.data.seed = c.seed;
   c.search.seed = c.seed;
-  load_space(c.space); // validates the space now, naming the field
+  space_for_data(c.space, c.data.format); // validates the space now, naming the field
   c.source = j;
   return c;
+}
+
+std::string describe_config(const CosearchConfig& c) {
+  const SearchSpace s = space_for_data(c.space, c.data.format);
+  const char* fmt = c.data.format == DataFormat::FashionMnist ? "fashion-mnist"
+                    : c.data.format == DataFormat::Cifar10    ? "cifar10"
+                                                              : "cifar100";
+  std::ostringstream o;
+  o << "config " << c.name << " (seed " << c.seed << ")\n"
+    << "  data      " << fmt << " from " << c.data.root
+    << (c.data.train_limit ? " (first " + std::to_string(c.data.train_limit) + " training images)"
+                           : "")
+    << "\n"
+    << "  space     " << c.space << ": " << blocks(s).size() << " searchable blocks, "
+    << s.ops.size() << " candidate ops, " << s.in_channels << "x" << s.input_size << "x"
+    << s.input_size << " inputs, " << s.num_classes << " classes\n"
+    << "  quant     "
+    << (c.supernet.mode == QuantMode::Csq    ? "csq"
+        : c.supernet.mode == QuantMode::Full ? "full"
+                                             : "none")
+    << ", K = " << c.supernet.k_percent << "%\n"
+    << "  search    " << c.search.epochs << " epochs (" << c.search.warmup_epochs
+    << " weight-only), batch " << c.search.batch_size << ", "
+    << (c.search.max_batches ? std::to_string(c.search.max_batches) + " batches per epoch"
+                             : std::string("all batches"))
+    << ", w_lr " << c.search.w_lr << ", arch_lr " << c.search.arch_lr << ", tau "
+    << c.search.tau_start << " x " << c.search.tau_decay << "^epoch, weight steps "
+    << (c.search.single_path_weights ? "single-path" : "mixture") << ", " << c.search.threads
+    << " threads\n"
+    << "  hardware  lambda " << c.lambda << " (energy " << c.hw.lambda_energy << ", latency "
+    << c.hw.lambda_latency << ", area " << c.hw.lambda_area << "), PE " << c.hw_space.pe_min << ".."
+    << c.hw_space.pe_max << ", buffers " << c.hw_space.buf_min / 1024 << ".."
+    << c.hw_space.buf_max / 1024 << " KB, base " << c.hw_space.base.pe_rows << "x"
+    << c.hw_space.base.pe_cols << " " << model::to_string(c.hw_space.base.dataflow) << "\n"
+    << "  retrain   " << (c.retrain.enabled ? "" : "off; ") << c.retrain.transfer_epochs
+    << " epochs at 8 bits + " << c.retrain.epochs << " at the chosen bits, lr " << c.retrain.lr
+    << (c.retrain.baseline ? ", uniform 8-bit baseline trained as long" : "") << "\n"
+    << "  simulate  " << (c.simulate ? "yes" : "no") << ", baselines "
+    << (c.baselines ? "yes" : "no") << "\n";
+  return o.str();
 }
 
 CosearchConfig load_cosearch_config(const std::string& path) {
@@ -382,7 +445,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   at::set_num_threads(cfg.search.threads);
   const Dataset data = load(cfg.data);
   const Split split = data.split(cfg.data);
-  const SearchSpace space = load_space(cfg.space);
+  const SearchSpace space = space_for_data(cfg.space, cfg.data.format);
   Supernet net(space, cfg.supernet);
   const model::Tech tech = model::load_tech(cfg.hw_space.base.tech);
   const model::Calibration cal = model::load_calibration(cfg.calibration);

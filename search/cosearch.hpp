@@ -70,6 +70,8 @@ struct CosearchConfig {
 // accelerator resolve as in the rest of brickyard.
 CosearchConfig load_cosearch_config(const std::string& path);
 CosearchConfig cosearch_config_from_json(const nlohmann::json& j);
+// What a config will run, resolved (presets, defaults), for people: `cosearch --check`.
+std::string describe_config(const CosearchConfig& c);
 
 struct CosearchRun {
   std::string out_dir; // created; must not exist unless `force` or `resume`

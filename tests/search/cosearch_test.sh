@@ -88,6 +88,13 @@ if shutil.which("gnuplot"):
     assert os.path.getsize(os.path.join(d, "pareto.png")) > 1000
 print("sweep OK")
 PY
+# The shipped configurations load and resolve (CIFAR ones without their data: --check only).
+CONFIGS=$(cd "$(dirname "$CFG")/../../../configs" && pwd)
+for c in default quick cifar10-jaq cifar100-jaq; do
+  "$BY" cosearch --config "$CONFIGS/$c.json" --check > "$OUT/check"
+  grep -q "config $c" "$OUT/check"
+done
+grep -q "100 classes" "$OUT/check" # cifar100: the fbnet22 preset takes the data set's classes
 # Bad configurations: status 2, one stderr line naming the field.
 bad() {
   local field=$1 json=$2
