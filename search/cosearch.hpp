@@ -58,6 +58,7 @@ struct CosearchConfig {
   bool baselines = true;
   int baseline_max = 64;
   std::int64_t baseline_val = 500;
+  bool baseline_retrain = true; // retrain the random-search winner like the design (if retrain)
   RetrainOptions retrain;
   bool simulate = true;    // cycle-accurate check of the final design
   std::string calibration; // estimator coefficients ("" = data/calibration/default.json)
