@@ -240,13 +240,16 @@ inline double transition_wait(const TransitionRule& r, const WaitTerms& w, doubl
     total += (w.groups - 1 - first) * group_wait + first * wait(w.fa + w.fw, 0.0, 1.0, last_scale);
   }
   // The last write-back waits for the one before it, less what of it ran while the last
-  // tile's loads L stalled it (s = latency + L - C, at most the latency).
+  // tile's loads L stalled it (s = latency + L - C, at most the latency). Those loads were
+  // issued when the tile before the last started, so C is that tile's compute (full along
+  // the innermost loop); the last tile's own compute hides the rest.
   if (wb_last > 0) {
-    auto end = [&](double c) {
-      return std::max(0.0, latency + wb_last - c -
-                               std::min(latency, std::max(0.0, latency + last_loads - c)));
+    const double prev_scale = r.n > 0 ? last_scale / w.edge_ratio[r.cls[r.n - 1].dim] : last_scale;
+    auto end = [&](double c_last, double c_prev) {
+      return std::max(0.0, latency + wb_last - c_last -
+                               std::min(latency, std::max(0.0, latency + last_loads - c_prev)));
     };
-    total += end(w.full_cycles * last_scale);
+    total += end(w.full_cycles * last_scale, w.full_cycles * prev_scale);
   }
   return total;
 }
