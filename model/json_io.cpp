@@ -375,11 +375,15 @@ json read_json_file(const std::string& path, const std::string& field) {
 }
 
 void write_json_file(const std::string& path, const json& j) {
+  write_text_file(path, j.dump(2) + "\n");
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
     if (!out) throw SpecError("out", "cannot write '" + path + "'");
-    out << j.dump(2) << "\n";
+    out << text;
     if (!out) throw SpecError("out", "write failed for '" + path + "'");
   }
   std::error_code ec;

@@ -35,6 +35,8 @@ Calibration calibration_from_json(const json& j);
 json read_json_file(const std::string& path, const std::string& field);
 // Writes atomically (temp file + rename) so a failure never leaves a half file.
 void write_json_file(const std::string& path, const json& j);
+// Writes through a temporary file and a rename: the file is whole or absent.
+void write_text_file(const std::string& path, const std::string& text);
 
 // Shipped data: $BRICKYARD_DATA_DIR or the source tree's data/ folder.
 std::string data_dir();

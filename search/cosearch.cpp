@@ -408,17 +408,6 @@ json cost_json(const HwEval& ev) {
           {"layers", layers}};
 }
 
-void write_text(const fs::path& p, const std::string& s) {
-  fs::path tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << s;
-    if (!f) throw SpecError("out", "cannot write '" + tmp.string() + "'");
-  }
-  fs::rename(tmp, p);
-}
-
 } // namespace
 
 CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
@@ -437,7 +426,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
     if (ec || !fs::is_directory(out))
       throw SpecError("out", "cannot create '" + out.string() + "'");
     fs::remove(checkpoint, ec);
-    write_text(out / "config.json", cfg.source.dump(2) + "\n");
+    model::write_text_file((out / "config.json").string(), cfg.source.dump(2) + "\n");
   }
   auto say = [&](const std::string& s) {
     if (run.progress) std::fprintf(stderr, "cosearch: %s\n", s.c_str());
@@ -686,7 +675,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
           tq.test_accuracy >= tr.tq.test_accuracy && my_edap <= rs_edap;
     }
   }
-  write_text(out / "design.json", design.dump(2) + "\n");
+  model::write_text_file((out / "design.json").string(), design.dump(2) + "\n");
 
   // Cycle-accurate check of the final design.
   json sim = nullptr;
@@ -723,7 +712,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
              {"max_abs_cycles_error", worst},
              {"outputs_bit_exact", s.at("outputs_bit_exact")}};
       design["simulated"] = sim;
-      write_text(out / "design.json", design.dump(2) + "\n");
+      model::write_text_file((out / "design.json").string(), design.dump(2) + "\n");
     } catch (const std::exception& e) {
       throw std::runtime_error("brickyard simulate of the design failed (status " +
                                std::to_string(status) + "): " + text.substr(0, 400));
@@ -756,7 +745,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
                  {"retrain", retrain},
                  {"baselines", baselines},
                  {"simulated", sim}};
-  write_text(out / "report.json", report.dump(2) + "\n");
+  model::write_text_file((out / "report.json").string(), report.dump(2) + "\n");
 
   std::ostringstream md;
   char line[512];
@@ -828,7 +817,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
                 arch_steps ? 1e3 * hw_seconds / double(arch_steps) : 0.0, (long long)arch_steps,
                 100 * hw.misguided_rate(), (long long)hw.checks());
   md << line;
-  write_text(out / "report.md", md.str());
+  model::write_text_file((out / "report.md").string(), md.str());
   return {design, report, false, {}};
 }
 

@@ -20,17 +20,6 @@ using model::SpecError;
 
 namespace {
 
-void write_file(const fs::path& p, const std::string& s) {
-  fs::path tmp = p;
-  tmp += ".tmp";
-  {
-    std::ofstream f(tmp);
-    f << s;
-    if (!f) throw SpecError("out", "cannot write '" + tmp.string() + "'");
-  }
-  fs::rename(tmp, p);
-}
-
 double num(const json& j, const char* key, double fallback = NAN) {
   return j.is_object() && j.contains(key) && j[key].is_number() ? j[key].get<double>() : fallback;
 }
@@ -203,7 +192,7 @@ SweepResult sweep_report(const std::string& out_dir, const std::vector<double>& 
 
   SweepResult res;
   res.pareto = {{"points", points}, {"baselines", baselines}};
-  write_file(out / "pareto.json", res.pareto.dump(2) + "\n");
+  model::write_text_file((out / "pareto.json").string(), res.pareto.dump(2) + "\n");
 
   std::ostringstream md;
   md << "# brickyard cosearch --sweep\n\n"
@@ -241,7 +230,7 @@ SweepResult sweep_report(const std::string& out_dir, const std::vector<double>& 
   }
   res.plot_note = plot(out, points, baselines);
   md << "\n" << res.plot_note << "\n";
-  write_file(out / "pareto.md", md.str());
+  model::write_text_file((out / "pareto.md").string(), md.str());
   return res;
 }
 
@@ -257,8 +246,9 @@ SweepResult cosearch_sweep(const CosearchConfig& cfg, const SweepOptions& sw,
       fs::create_directories(out, ec);
       if (ec || !fs::is_directory(out))
         throw SpecError("out", "cannot create '" + out.string() + "'");
-      write_file(out / "config.json", cfg.source.dump(2) + "\n");
-      write_file(out / "sweep.json", json{{"lambdas", sw.lambdas}}.dump(2) + "\n");
+      model::write_text_file((out / "config.json").string(), cfg.source.dump(2) + "\n");
+      model::write_text_file((out / "sweep.json").string(),
+                             json{{"lambdas", sw.lambdas}}.dump(2) + "\n");
     }
   }
   if (sw.barrier) sw.barrier(); // the directory exists for every rank
