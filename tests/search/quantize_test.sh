@@ -76,6 +76,24 @@ for a, w in [(8, 8), (2, 4), (4, 2)]:
         assert abs(float(row["energy_j"]) - e["energy_j"]) <= 1e-6 * e["energy_j"], (row, e)
 print("estimate OK")
 PY
+# A cosearch design.json as the model: its "cosearch" section (space, data) and "choice",
+# weights from subnet.pt beside it (here the trained model's, the same Subnet).
+mkdir -p "$OUT/cs"
+cp "$OUT/m/model.pt" "$OUT/cs/subnet.pt"
+python3 - "$OUT" <<'PY'
+import json, os, sys
+out = sys.argv[1]
+m = json.load(open(os.path.join(out, "m", "model.json")))
+d = {"network": {}, "accelerator": {}, "choice": m["choice"],
+     "cosearch": {"config": "x", "space": m["space"], "data_root": m["data"]["root"],
+                  "seed": m["data"]["seed"], "supernet": "supernet.pt"}}
+json.dump(d, open(os.path.join(out, "cs", "design.json"), "w"))
+PY
+"$BY" quantize --model "$OUT/cs/design.json" --accel "$ACCEL" --energy-budget 0.9 --cost estimator \
+  --no-baselines --finetune-epochs 0 --calib-images 32 --bn-batches 1 --threads 1 -q \
+  --out "$OUT/qcs" > /dev/null
+python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['model_kind']=='design', r['model_kind']; assert r['ilp']['energy_j'] <= 0.9*r['uniform8']['energy_j']*(1+1e-9)" "$OUT/qcs/report.json"
+
 # The design is a design.
 "$BY" simulate --design "$OUT/q/design.json" -q > /dev/null
 "$BY" export-rtl --design "$OUT/q/design.json" --out "$OUT/rtl" > /dev/null
