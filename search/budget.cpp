@@ -84,7 +84,7 @@ Budgets parse_budget_list(const std::string& text, const std::string& field) {
   return out;
 }
 
-std::string describe(const Budget& b, BudgetKind kind) {
+std::string budget_text(const Budget& b, BudgetKind kind) {
   char buf[64];
   if (b.relative)
     std::snprintf(buf, sizeof buf, "%.3fx of uniform 8-bit", b.value);

@@ -29,6 +29,6 @@ struct Budgets {
 Budgets parse_budget_list(const std::string& text, const std::string& field);
 
 // "0.80x of uniform 8-bit" / "2.500 ms" / "1.200 mJ": for messages.
-std::string describe(const Budget& b, BudgetKind kind);
+std::string budget_text(const Budget& b, BudgetKind kind);
 
 } // namespace brickyard::search

@@ -160,8 +160,8 @@ json quantize(const QuantizeOptions& o) {
         latency ? fmt("%.4f ms", min_abs * 1e3) : fmt("%.4f uJ", min_abs * 1e6);
     throw SpecError(latency ? "latency-budget" : "energy-budget",
                     "infeasible: no allocation meets " +
-                        describe(latency ? *o.budgets.latency : *o.budgets.energy,
-                                 latency ? BudgetKind::Latency : BudgetKind::Energy) +
+                        budget_text(latency ? *o.budgets.latency : *o.budgets.energy,
+                                    latency ? BudgetKind::Latency : BudgetKind::Energy) +
                         "; the smallest feasible budget is " + fmt("%.4f", min_abs / ref) +
                         "x of uniform 8-bit (" + what + ")" +
                         (lat_budget && en_budget ? " with the other budget as given" : ""));
@@ -308,11 +308,11 @@ json quantize(const QuantizeOptions& o) {
   for (const auto& v : variants) vj[v.name] = variant_json(v);
   json budgets = json::object();
   if (lat_budget)
-    budgets["latency"] = {{"given", describe(*o.budgets.latency, BudgetKind::Latency)},
+    budgets["latency"] = {{"given", budget_text(*o.budgets.latency, BudgetKind::Latency)},
                           {"latency_s", *lat_budget},
                           {"vs_uniform8", *lat_budget / lat8}};
   if (en_budget)
-    budgets["energy"] = {{"given", describe(*o.budgets.energy, BudgetKind::Energy)},
+    budgets["energy"] = {{"given", budget_text(*o.budgets.energy, BudgetKind::Energy)},
                          {"energy_j", *en_budget},
                          {"vs_uniform8", *en_budget / en8}};
   const std::string cache_dir =
