@@ -1,5 +1,5 @@
-// brickyard-search: the LibTorch subcommands (cosearch, retrain). `brickyard cosearch ...`
-// execs this binary from its own directory, so that the other subcommands (and the
+// brickyard-search: the LibTorch subcommands (cosearch, retrain, train, quantize). `brickyard
+// cosearch ...` execs this binary from its own directory, so that the other subcommands (and the
 // calibration workers) do not load LibTorch (about 0.5 s per process).
 #include <boost/program_options.hpp>
 
@@ -15,6 +15,8 @@
 #include "model/error.hpp"
 #include "model/json_io.hpp"
 #include "search/cosearch.hpp"
+#include "search/model_file.hpp"
+#include "search/quantize.hpp"
 #include "search/sweep.hpp"
 
 namespace po = boost::program_options;
@@ -174,6 +176,142 @@ int run_retrain(const std::vector<std::string>& args) {
   return brickyard::cli::kExitOk;
 }
 
+int run_train(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "usage: brickyard train --out DIR [--space small|FILE] [--op NAME | --choice FILE] "
+      "[options]\n\nTrains one fixed network of a search space at full precision (float) on "
+      "Fashion-MNIST\nand writes DIR/model.json + DIR/model.pt, the input of brickyard quantize "
+      "--model.\n\noptions");
+  brickyard::search::TrainModelOptions o;
+  o.train.epochs = 3;
+  o.train.lr = 0.05;
+  std::string out;
+  desc.add_options()("help,h", "show this help")("out", po::value(&out), "output directory")(
+      "space", po::value(&o.space)->default_value(o.space), "search space: preset or JSON file")(
+      "op", po::value(&o.op), "every block's op (default: the first op each block offers)")(
+      "choice", po::value(&o.choice_path), "the ops of a design.json or model.json instead")(
+      "epochs", po::value(&o.train.epochs)->default_value(o.train.epochs), "training epochs")(
+      "lr", po::value(&o.train.lr)->default_value(o.train.lr), "SGD learning rate (cosine)")(
+      "batch-size", po::value(&o.train.batch_size)->default_value(o.train.batch_size),
+      "batch size")("max-batches", po::value(&o.train.max_batches)->default_value(0),
+                    "batches per epoch (0 = all; quick runs)")(
+      "data", po::value(&o.data.root)->default_value(o.data.root),
+      "Fashion-MNIST directory (unpacked IDX files)")(
+      "train-limit", po::value(&o.data.train_limit)->default_value(0),
+      "first N training images only (0 = all)")(
+      "test-limit", po::value(&o.data.test_limit)->default_value(0),
+      "first N test images only (0 = all)")("augment", "random flips and crops")(
+      "seed", po::value(&o.train.seed)->default_value(o.train.seed),
+      "seed")("threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads")(
+      "force", "replace an existing output directory")("quiet,q", "no progress lines");
+  auto vm = brickyard::cli::parse_args(desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  if (out.empty()) throw SpecError("out", "missing (--out DIR)");
+  if (o.train.epochs < 1) throw SpecError("epochs", "must be >= 1");
+  if (!(o.train.lr > 0)) throw SpecError("lr", "must be > 0");
+  if (o.train.batch_size < 1) throw SpecError("batch-size", "must be >= 1");
+  if (o.train.max_batches < 0) throw SpecError("max-batches", "must be >= 0");
+  if (o.data.train_limit < 0) throw SpecError("train-limit", "must be >= 0");
+  if (o.data.test_limit < 0) throw SpecError("test-limit", "must be >= 0");
+  o.out_dir = out;
+  o.force = vm.count("force") > 0;
+  o.data.augment = vm.count("augment") > 0;
+  o.data.seed = o.train.seed;
+  o.train.progress = vm.count("quiet") == 0;
+  auto j = brickyard::search::train_model(o);
+  std::cout << "model: " << out << "/model.json (" << j["layers"].get<int>() << " layers)\n"
+            << "test accuracy (float): "
+            << brickyard::cli::fmt("%.2f%%", 100 * j["test_accuracy"].get<double>()) << "\n";
+  return brickyard::cli::kExitOk;
+}
+
+int run_quantize(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "usage: brickyard quantize --model FILE --out DIR [--accel SPEC|FILE] (--latency-budget B | "
+      "--energy-budget B | --budget latency=B,energy=B) [options]\n\nPost-training "
+      "mixed-precision allocation (OHQ): every layer's latency and energy at every\n(a_bits, "
+      "w_bits) on the accelerator (cycle-accurate simulator, cached), each layer's\nsensitivity "
+      "as the KL of the output with only that layer quantized, and an ILP that\nminimizes the "
+      "total sensitivity under the budget; then the allocated network, BN\nre-estimated and "
+      "fine-tuned, against uniform 8-bit and 4-bit. Budgets are relative to\nuniform 8-bit "
+      "(0.8, 0.8x, 80%) or absolute (2.5ms, 300us; 1.2mJ, 30uJ).\nWrites DIR/design.json, "
+      "report.json, report.md, costs.csv, sensitivity.csv, model.pt.\n\noptions");
+  brickyard::search::QuantizeOptions o;
+  o.finetune.epochs = 1;
+  o.finetune.lr = 0.01;
+  std::string out, lat, en, budget, cost = "simulator", objective = "latency";
+  desc.add_options()("help,h", "show this help")(
+      "model", po::value(&o.model_path), "model.json (brickyard train) or a cosearch design.json")(
+      "accel", po::value(&o.accel)->default_value("bitfusion"),
+      "accelerator: inline spec, JSON file, or bitfusion (data/accels/bitfusion_default.json)")(
+      "out", po::value(&out), "output directory")("latency-budget", po::value(&lat),
+                                                  "latency budget (0.8 = 80% of uniform 8-bit)")(
+      "energy-budget", po::value(&en), "energy budget")("budget", po::value(&budget),
+                                                        "latency=B,energy=B (either or both)")(
+      "cost", po::value(&cost)->default_value(cost), "cost source: simulator | estimator")(
+      "objective", po::value(&objective)->default_value(objective),
+      "mapper objective of each layer's mapping")(
+      "jobs,j", po::value(&o.cost.jobs)->default_value(1),
+      "simulator processes at a time")("cache", po::value(&o.cost.cache_dir),
+                                       "cost cache directory (default ~/.cache/brickyard/costs)")(
+      "no-cache", "neither read nor write the "
+                  "cache")("calibration", po::value(&o.cost.calibration),
+                           "estimator coefficients (default shipped)")(
+      "calib-images", po::value(&o.calib_images)->default_value(o.calib_images),
+      "images per calibration batch (two disjoint batches from the training split)")(
+      "calib-seed", po::value(&o.calib_seed)->default_value(o.calib_seed),
+      "seed of the calibration batches")(
+      "finetune-epochs", po::value(&o.finetune.epochs)->default_value(o.finetune.epochs),
+      "fine-tune epochs of every quantized network (0: BN re-estimation only)")(
+      "lr", po::value(&o.finetune.lr)->default_value(o.finetune.lr), "fine-tune learning rate")(
+      "batch-size", po::value(&o.finetune.batch_size)->default_value(o.finetune.batch_size),
+      "fine-tune batch size")("max-batches", po::value(&o.finetune.max_batches)->default_value(0),
+                              "fine-tune batches per epoch (0 = all; quick runs)")(
+      "bn-batches", po::value(&o.bn_batches)->default_value(o.bn_batches),
+      "BatchNorm re-estimation batches")("no-baselines",
+                                         "skip the uniform 8-bit and 4-bit fine-tunes")(
+      "ilp-time-limit", po::value(&o.ilp.time_limit_ms)->default_value(0),
+      "ILP time limit in ms (0 = prove optimality)")(
+      "threads", po::value(&o.threads)->default_value(o.threads), "LibTorch threads")(
+      "force", "replace an existing output directory")("quiet,q", "no progress lines");
+  auto vm = brickyard::cli::parse_args(desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  using brickyard::search::BudgetKind;
+  if (o.model_path.empty()) throw SpecError("model", "missing (--model FILE)");
+  if (out.empty()) throw SpecError("out", "missing (--out DIR)");
+  if (!budget.empty()) o.budgets = brickyard::search::parse_budget_list(budget, "budget");
+  if (!lat.empty()) {
+    if (o.budgets.latency) throw SpecError("latency-budget", "also given in --budget");
+    o.budgets.latency = brickyard::search::parse_budget(lat, BudgetKind::Latency, "latency-budget");
+  }
+  if (!en.empty()) {
+    if (o.budgets.energy) throw SpecError("energy-budget", "also given in --budget");
+    o.budgets.energy = brickyard::search::parse_budget(en, BudgetKind::Energy, "energy-budget");
+  }
+  o.cost.source = brickyard::search::cost_source_from_string(cost, "cost");
+  o.cost.objective = brickyard::model::objective_from_string(objective, "objective");
+  o.cost.use_cache = vm.count("no-cache") == 0;
+  o.cost.brickyard_exe = sibling("brickyard");
+  if (o.finetune.batch_size < 1) throw SpecError("batch-size", "must be >= 1");
+  if (o.finetune.max_batches < 0) throw SpecError("max-batches", "must be >= 0");
+  if (o.bn_batches < 1) throw SpecError("bn-batches", "must be >= 1");
+  if (o.ilp.time_limit_ms < 0) throw SpecError("ilp-time-limit", "must be >= 0");
+  o.baselines = vm.count("no-baselines") == 0;
+  o.out_dir = out;
+  o.force = vm.count("force") > 0;
+  o.progress = vm.count("quiet") == 0;
+  auto r = brickyard::search::quantize(o);
+  std::cout << brickyard::search::quantize_summary(r) << "\noutput: " << out
+            << "/ (design.json, report.md, report.json, costs.csv, sensitivity.csv, model.pt)\n";
+  return brickyard::cli::kExitOk;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -183,8 +321,10 @@ int main(int argc, char** argv) {
   try {
     if (cmd == "cosearch") return run_cosearch(args);
     if (cmd == "retrain") return run_retrain(args);
+    if (cmd == "train") return run_train(args);
+    if (cmd == "quantize") return run_quantize(args);
     std::cerr << "brickyard-search: field 'command': unknown command '" << cmd
-              << "' (cosearch, retrain)\n";
+              << "' (cosearch, retrain, train, quantize)\n";
     return brickyard::cli::kExitBadInput;
   } catch (const SpecError& e) {
     std::cerr << "brickyard " << cmd << ": " << brickyard::cli::one_line(e.what()) << "\n";

@@ -101,6 +101,34 @@ nlohmann::json to_json(const SearchSpace& s, const ArchChoice& c) {
   return out;
 }
 
+ArchChoice choice_from_json(const SearchSpace& s, const nlohmann::json& j,
+                            const std::string& field) {
+  const auto shapes = blocks(s);
+  if (!j.is_array() || j.size() != shapes.size())
+    throw model::SpecError(field, "needs one entry per block of the space (" +
+                                      std::to_string(shapes.size()) + " blocks)");
+  ArchChoice c;
+  for (std::size_t b = 0; b < shapes.size(); ++b) {
+    const auto f = field + "[" + std::to_string(b) + "]";
+    const auto& e = j[b];
+    if (!e.is_object() || !e.contains("op") || !e["op"].is_string())
+      throw model::SpecError(f + ".op", "missing (an op name of the space)");
+    const std::string op = e["op"].get<std::string>();
+    int idx = -1;
+    for (std::size_t i = 0; i < shapes[b].ops.size(); ++i)
+      if (shapes[b].ops[i].name() == op) idx = static_cast<int>(i);
+    if (idx < 0) throw model::SpecError(f + ".op", "'" + op + "' is not a candidate of the block");
+    c.op.push_back(idx);
+    for (const char* k : {"a_bits", "w_bits"})
+      if (!e.contains(k) || !e[k].is_number_integer())
+        throw model::SpecError(f + "." + k, "missing or not an integer");
+    c.a_bits.push_back(e["a_bits"].get<int>());
+    c.w_bits.push_back(e["w_bits"].get<int>());
+  }
+  check_choice(s, shapes, c);
+  return c;
+}
+
 std::vector<model::Layer> describe(const SearchSpace& s, const ArchChoice& c, int n) {
   const auto shapes = blocks(s);
   check_choice(s, shapes, c);
@@ -112,6 +140,11 @@ std::vector<model::Layer> describe(const SearchSpace& s, const ArchChoice& c, in
     const auto& op = sh.ops[static_cast<std::size_t>(c.op[b])];
     if (op.skip) continue;
     const auto prefix = "b" + std::to_string(b) + "." + op.name() + ".";
+    if (op.dense) {
+      layers.push_back(conv_layer(prefix + "conv", n, sh.in_channels, sh.out_channels, sh.in_size,
+                                  op.k, sh.stride, 1, c.a_bits[b], c.w_bits[b]));
+      continue;
+    }
     const int hidden = sh.in_channels * op.expansion;
     const int ab = c.a_bits[b], wb = c.w_bits[b];
     if (op.expansion != 1)
@@ -156,12 +189,6 @@ SubnetImpl::SubnetImpl(const SupernetImpl& from, ArchChoice choice)
     Op op(sh.ops[i], sh.in_channels, sh.out_channels, sh.stride);
     copy_state(*from.ops[b][i], *op);
     ops.push_back(register_module("b" + std::to_string(b) + "_" + sh.ops[i].name(), op));
-    // A plain quantized network: every channel at the chosen bits (CSQ is search-only).
-    QuantSetup q;
-    q.mode = QuantMode::Full;
-    q.a_bits = {choice_.a_bits[b]};
-    q.w_bits = {choice_.w_bits[b]};
-    setups_.push_back(q);
   }
   int ch = shapes.empty() ? s.stem_channels : shapes.back().out_channels;
   if (s.head_channels > 0) {
@@ -174,25 +201,32 @@ SubnetImpl::SubnetImpl(const SupernetImpl& from, ArchChoice choice)
   classifier = register_module("classifier", QConv(ch, s.num_classes, 1, 1, 1));
   copy_state(*from.classifier, *classifier);
   classifier_bias = register_parameter("classifier_bias", from.classifier_bias.detach().clone());
+  // A plain quantized network: every channel at the chosen bits (CSQ is search-only).
+  for (const auto& l : layers()) bits_.push_back({l.a_bits, l.w_bits});
+}
+
+void SubnetImpl::set_layer_bits(std::vector<ConvBits> bits) {
+  if (bits.size() != bits_.size())
+    throw model::SpecError("bits", "needs one bit pair per layer (" + std::to_string(bits_.size()) +
+                                       " layers)");
+  for (std::size_t i = 0; i < bits.size(); ++i)
+    for (int b : {bits[i].a_bits, bits[i].w_bits})
+      if (b != 0) check_bits(b);
+  bits_ = std::move(bits);
 }
 
 torch::Tensor SubnetImpl::forward(const torch::Tensor& x) {
-  QuantSetup fixed;
-  fixed.mode = QuantMode::Full;
+  const ConvBits* bits = bits_.data();                          // in layers() order
   const auto xc = x.contiguous(at::MemoryFormat::ChannelsLast); // as in the supernet
-  auto h = torch::relu(
-      stem_bn->forward(stem->forward(prepare_input(xc, fixed.mode, fixed.a_bits), {}, {}, fixed)));
-  for (std::size_t b = 0; b < ops.size(); ++b) {
-    if (ops[b]->spec.skip) continue;
-    const auto& q = setups_[b];
-    h = ops[b]->forward(prepare_input(h, q.mode, q.a_bits), {}, {}, q);
+  auto h = torch::relu(stem_bn->forward(stem->forward(xc, *bits++)));
+  for (auto& op : ops) {
+    if (op->spec.skip) continue;
+    h = op->forward(h, bits);
+    bits += op->num_convs();
   }
-  if (head)
-    h = torch::relu(
-        head_bn->forward(head->forward(prepare_input(h, fixed.mode, fixed.a_bits), {}, {}, fixed)));
+  if (head) h = torch::relu(head_bn->forward(head->forward(h, *bits++)));
   h = h.mean({2, 3}, /*keepdim=*/true);
-  return classifier->forward(prepare_input(h, fixed.mode, fixed.a_bits), {}, {}, fixed).flatten(1) +
-         classifier_bias;
+  return classifier->forward(h, *bits).flatten(1) + classifier_bias;
 }
 
 } // namespace brickyard::search

@@ -28,6 +28,10 @@ ArchChoice argmax_choice(const SupernetImpl& net);
 // One-hot weights selecting `c` in the supernet (its forward then computes the subnet).
 ArchWeights one_hot(const SupernetImpl& net, const ArchChoice& c);
 nlohmann::json to_json(const SearchSpace& s, const ArchChoice& c);
+// Inverse of to_json: [{"op": name, "a_bits": b, "w_bits": b}] per block; SpecError naming
+// "<field>[b].op" etc.
+ArchChoice choice_from_json(const SearchSpace& s, const nlohmann::json& j,
+                            const std::string& field);
 
 // Convs of the derived network in execution order, batch n; names "stem", "b3.k5_e6.expand",
 // "b3.k5_e6.depthwise", "b3.k5_e6.project", "head", "fc". Stem, head and fc are 8/8 bits.
@@ -39,8 +43,16 @@ public:
   // Copies the chosen ops' weights and BN statistics from `from`.
   SubnetImpl(const SupernetImpl& from, ArchChoice choice);
   torch::Tensor forward(const torch::Tensor& x);
+  // Layers at the choice's bits (describe()); layer_bits() is what forward() computes with.
   std::vector<model::Layer> layers(int n = 1) const { return describe(space_, choice_, n); }
   const ArchChoice& choice() const { return choice_; }
+  const SearchSpace& space() const { return space_; }
+
+  // Per-layer precision, one entry per layers() entry in the same order (issue 10: an
+  // allocation may give every conv its own bits, and {0, 0} runs a conv in float). Starts
+  // at the choice's bits (stem, head and fc at 8/8). Bits must be 0, 2, 4 or 8.
+  const std::vector<ConvBits>& layer_bits() const { return bits_; }
+  void set_layer_bits(std::vector<ConvBits> bits);
 
   QConv stem{nullptr}, head{nullptr}, classifier{nullptr};
   torch::nn::BatchNorm2d stem_bn{nullptr}, head_bn{nullptr};
@@ -50,7 +62,7 @@ public:
 private:
   SearchSpace space_;
   ArchChoice choice_;
-  std::vector<QuantSetup> setups_;
+  std::vector<ConvBits> bits_;
 };
 TORCH_MODULE(Subnet);
 

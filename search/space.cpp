@@ -66,6 +66,7 @@ std::vector<OpSpec> fbnet_ops() {
 
 std::string OpSpec::name() const {
   if (skip) return "skip";
+  if (dense) return "conv_k" + std::to_string(k);
   std::string s = "k" + std::to_string(k) + "_e" + std::to_string(expansion);
   if (groups != 1) s += "_g" + std::to_string(groups);
   return s;
@@ -78,11 +79,19 @@ OpSpec parse_op(const std::string& s, const std::string& field) {
     return op;
   }
   std::size_t pos = 0;
-  bool ok = read_number(s, pos, 'k', op.k) && pos < s.size() && s[pos++] == '_' &&
-            read_number(s, pos, 'e', op.expansion);
-  if (ok && pos < s.size()) ok = s[pos++] == '_' && read_number(s, pos, 'g', op.groups);
+  bool ok = false;
+  if (s.rfind("conv_", 0) == 0) {
+    op.dense = true;
+    pos = 5;
+    ok = read_number(s, pos, 'k', op.k);
+  } else {
+    ok = read_number(s, pos, 'k', op.k) && pos < s.size() && s[pos++] == '_' &&
+         read_number(s, pos, 'e', op.expansion);
+    if (ok && pos < s.size()) ok = s[pos++] == '_' && read_number(s, pos, 'g', op.groups);
+  }
   if (!ok || pos != s.size())
-    throw SpecError(field, "unknown op '" + s + "' (k<k>_e<e>[_g<g>] or skip, e.g. k5_e6_g2)");
+    throw SpecError(field,
+                    "unknown op '" + s + "' (k<k>_e<e>[_g<g>], conv_k<k> or skip, e.g. k5_e6_g2)");
   if (op.k < 1 || op.k % 2 == 0 || op.k > 7) throw SpecError(field, "kernel must be 1, 3, 5 or 7");
   if (op.expansion < 1 || op.expansion > 8) throw SpecError(field, "expansion must be in 1..8");
   if (op.groups < 1 || op.groups > 8) throw SpecError(field, "groups must be in 1..8");

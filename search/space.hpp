@@ -24,13 +24,19 @@ struct OpSpec {
   int expansion = 1; // hidden channels = expansion x input channels
   int groups = 1;    // groups of the two pointwise convs
   bool skip = false; // identity; only offered where the block keeps its shape
+  // A plain (dense) k x k conv, BN, ReLU instead of the inverted residual: the VGG/ResNet
+  // kind of layer whose latency falls with its bits on a BitFusion array (a depthwise conv
+  // leaves a WS/OS array idle whatever its bits, docs/estimator.md). Not an FBNet candidate;
+  // for fixed networks (brickyard train/quantize, issue 10) and custom spaces.
+  bool dense = false;
 
-  std::string name() const; // "k3_e6", "k5_e1_g2", "skip"
+  std::string name() const; // "k3_e6", "k5_e1_g2", "skip", "conv_k3"
   bool operator==(const OpSpec& o) const {
-    return k == o.k && expansion == o.expansion && groups == o.groups && skip == o.skip;
+    return k == o.k && expansion == o.expansion && groups == o.groups && skip == o.skip &&
+           dense == o.dense;
   }
 };
-// "k<k>_e<e>[_g<g>]" or "skip"; SpecError(field) otherwise.
+// "k<k>_e<e>[_g<g>]", "conv_k<k>" or "skip"; SpecError(field) otherwise.
 OpSpec parse_op(const std::string& s, const std::string& field);
 
 struct StageSpec {

@@ -46,10 +46,21 @@ torch::Tensor QConvImpl::forward(const QuantizedInput& x, const torch::Tensor& w
   return mixed_conv(x, wa, w, stride, groups);
 }
 
+torch::Tensor QConvImpl::forward(const torch::Tensor& x, ConvBits bits) {
+  const auto a = bits.a_bits > 0 ? quantize(x, bits.a_bits) : x;
+  const auto w = bits.w_bits > 0 ? quantize(weight, bits.w_bits, QuantRange::PerChannel) : weight;
+  return torch::conv2d(a, w, {}, stride, k / 2, 1, groups);
+}
+
 OpImpl::OpImpl(OpSpec spec_, int in_channels_, int out_channels_, int stride_)
     : spec(spec_), in_channels(in_channels_), out_channels(out_channels_), stride(stride_),
       hidden(in_channels_ * spec_.expansion) {
   if (spec.skip) return;
+  if (spec.dense) {
+    conv = register_module("conv", QConv(in_channels, out_channels, spec.k, stride, 1));
+    bn_conv = batch_norm(*this, "bn_conv", out_channels);
+    return;
+  }
   if (spec.expansion != 1) {
     expand = register_module("expand", QConv(in_channels, hidden, 1, 1, spec.groups));
     bn_expand = batch_norm(*this, "bn_expand", hidden);
@@ -63,6 +74,7 @@ OpImpl::OpImpl(OpSpec spec_, int in_channels_, int out_channels_, int stride_)
 torch::Tensor OpImpl::forward(const QuantizedInput& x, const torch::Tensor& wa,
                               const torch::Tensor& ww, const QuantSetup& setup) {
   if (spec.skip) return x.a;
+  if (spec.dense) return torch::relu(bn_conv->forward(conv->forward(x, wa, ww, setup)));
   // Each conv reads its input quantized with this op's bits (Eq. 5); inside the op the CSQ
   // importance of a channel is the |gamma| of the BN that produced it (Eq. 7-8).
   const QuantizedInput* in = &x;
@@ -82,8 +94,24 @@ torch::Tensor OpImpl::forward(const QuantizedInput& x, const torch::Tensor& wa,
   return y;
 }
 
+torch::Tensor OpImpl::forward(const torch::Tensor& x, const ConvBits* bits) {
+  if (spec.skip) return x;
+  if (spec.dense) return torch::relu(bn_conv->forward(conv->forward(x, *bits)));
+  torch::Tensor h = x;
+  if (expand) {
+    h = expand->forward(h, *bits++);
+    if (spec.groups > 1) h = shuffle_channels(h, spec.groups);
+    h = torch::relu(bn_expand->forward(h));
+  }
+  h = torch::relu(bn_depthwise->forward(depthwise->forward(h, *bits++)));
+  auto y = bn_project->forward(project->forward(h, *bits));
+  if (stride == 1 && in_channels == out_channels) y = y + x;
+  return y;
+}
+
 torch::Tensor OpImpl::out_importance() const {
-  return spec.skip ? torch::Tensor() : importance(bn_project);
+  if (spec.skip) return {};
+  return importance(spec.dense ? bn_conv : bn_project);
 }
 
 SupernetImpl::SupernetImpl(SearchSpace space, SupernetOptions options_)

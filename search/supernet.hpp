@@ -36,6 +36,17 @@ struct QuantSetup {
   std::vector<int> w_bits{8};
 };
 
+// The precision of one conv of a plain (derived) network: its input activation at a_bits
+// (Eq. 2, per-tensor range of the batch) and its weights at w_bits (Eq. 2, per output
+// channel); 0 leaves that operand in float. Mask-guided sensitivity (issue 10, OHQ MQE)
+// quantizes one layer at a time with every other layer in float.
+struct ConvBits {
+  int a_bits = 8;
+  int w_bits = 8;
+  static ConvBits float_bits() { return {0, 0}; }
+  bool operator==(const ConvBits& o) const { return a_bits == o.a_bits && w_bits == o.w_bits; }
+};
+
 // A bias-free k x k conv (padding k/2) with mixed-precision weights (Eq. 5).
 class QConvImpl : public torch::nn::Module {
 public:
@@ -43,6 +54,9 @@ public:
   // wa, ww: Gumbel weights over setup.a_bits / setup.w_bits (ignored for one candidate).
   torch::Tensor forward(const QuantizedInput& x, const torch::Tensor& wa, const torch::Tensor& ww,
                         const QuantSetup& setup);
+  // One precision (a derived network): the same values as the forward above with a
+  // single bit candidate each (Full mode), or float operands where bits are 0.
+  torch::Tensor forward(const torch::Tensor& x, ConvBits bits);
   int in_channels, out_channels, k, stride, groups;
   torch::Tensor weight; // out x in/groups x k x k
 };
@@ -56,12 +70,18 @@ public:
   OpImpl(OpSpec spec, int in_channels, int out_channels, int stride);
   torch::Tensor forward(const QuantizedInput& x, const torch::Tensor& wa, const torch::Tensor& ww,
                         const QuantSetup& setup);
+  // One precision per conv (a derived network): bits[0..num_convs()) for expand (if any),
+  // depthwise, project; the same values as the forward above in Full mode.
+  torch::Tensor forward(const torch::Tensor& x, const ConvBits* bits);
+  int num_convs() const { return spec.skip ? 0 : spec.dense ? 1 : (expand ? 3 : 2); }
   // |gamma| of the last BN (Eq. 7-8); undefined for skip.
   torch::Tensor out_importance() const;
   OpSpec spec;
   int in_channels, out_channels, stride, hidden;
   QConv expand{nullptr}, depthwise{nullptr}, project{nullptr};
   torch::nn::BatchNorm2d bn_expand{nullptr}, bn_depthwise{nullptr}, bn_project{nullptr};
+  QConv conv{nullptr}; // dense op: k x k conv, BN, ReLU
+  torch::nn::BatchNorm2d bn_conv{nullptr};
 };
 TORCH_MODULE(Op);
 

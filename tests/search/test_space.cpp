@@ -47,10 +47,12 @@ TEST_CASE("search space: JSON round trip of the presets") {
 }
 
 TEST_CASE("search space: op names parse and print") {
-  const auto name = GENERATE(as<std::string>{}, "k3_e1", "k5_e6", "k3_e1_g2", "k5_e3_g4", "skip");
+  const auto name = GENERATE(as<std::string>{}, "k3_e1", "k5_e6", "k3_e1_g2", "k5_e3_g4", "skip",
+                             "conv_k3", "conv_k5");
   CHECK(parse_op(name, "ops[0]").name() == name);
-  const auto bad = GENERATE(as<std::string>{}, "k4_e1", "k3", "k3_e0", "k3_e1_", "K3_e1",
-                            "k3_e1_g2x", "", "skip2", "e3_k3");
+  const auto bad =
+      GENERATE(as<std::string>{}, "k4_e1", "k3", "k3_e0", "k3_e1_", "K3_e1", "k3_e1_g2x", "",
+               "skip2", "e3_k3", "conv_k4", "conv_k", "conv_k3_e1", "conv3");
   try {
     parse_op(bad, "ops[7]");
     FAIL("no SpecError for '" << bad << "'");

@@ -17,7 +17,7 @@ using brickyard::model::LayerType;
 
 namespace {
 
-// A fast space with every kind of op: expansion, groups, skip, stride 2, a head.
+// A fast space with every kind of op: expansion, groups, dense conv, skip, stride 2, a head.
 SearchSpace tiny_space() {
   SearchSpace s;
   s.name = "tiny";
@@ -27,8 +27,8 @@ SearchSpace tiny_space() {
   s.stem_stride = 1;
   s.stages = {{8, 1, 1}, {12, 2, 1}, {12, 1, 1}};
   s.head_channels = 16;
-  s.ops = {parse_op("k3_e1", ""), parse_op("k5_e3", ""), parse_op("k3_e1_g2", ""),
-           parse_op("skip", "")};
+  s.ops = {parse_op("k3_e1", ""), parse_op("k5_e3", ""), parse_op("conv_k3", ""),
+           parse_op("k3_e1_g2", ""), parse_op("skip", "")};
   validate(s);
   return s;
 }
@@ -45,7 +45,7 @@ std::size_t expected_layers(const SearchSpace& s, const ArchChoice& c) {
   std::size_t n = 2 + (s.head_channels > 0);
   for (std::size_t b = 0; b < shapes.size(); ++b) {
     const auto& op = shapes[b].ops[static_cast<std::size_t>(c.op[b])];
-    if (!op.skip) n += op.expansion == 1 ? 2 : 3;
+    if (!op.skip) n += op.dense ? 1 : op.expansion == 1 ? 2 : 3;
   }
   return n;
 }
@@ -69,8 +69,8 @@ TEST_CASE("supernet: output shape, parameter groups, arch shapes") {
     CHECK(net->beta_a[b].sizes() == torch::IntArrayRef({n, 3}));
     CHECK(net->beta_w[b].sizes() == torch::IntArrayRef({n, 3}));
   }
-  CHECK(shapes[0].ops.size() == 4); // 8 -> 8 stride 1: skip allowed
-  CHECK(shapes[1].ops.size() == 3); // 8 -> 12 stride 2: no skip
+  CHECK(shapes[0].ops.size() == 5); // 8 -> 8 stride 1: skip allowed
+  CHECK(shapes[1].ops.size() == 4); // 8 -> 12 stride 2: no skip
   const auto w = net->weight_parameters();
   const auto a = net->arch_parameters();
   CHECK(a.size() == 3 * shapes.size());
@@ -172,7 +172,7 @@ TEST_CASE("derive: one model::Layer per conv of the chosen ops, skip adds none")
   const auto space = tiny_space();
   const auto shapes = blocks(space);
   // Every op of every block, with varying bits.
-  for (std::size_t pick = 0; pick < 4; ++pick) {
+  for (std::size_t pick = 0; pick < 5; ++pick) {
     ArchChoice c;
     for (std::size_t b = 0; b < shapes.size(); ++b) {
       c.op.push_back(static_cast<int>(std::min(pick, shapes[b].ops.size() - 1)));
@@ -258,8 +258,8 @@ TEST_CASE("supernet: CSQ importance of a block input is sum_i alpha_i |gamma_ij|
     auto want = torch::zeros({net->shapes()[b].out_channels});
     for (std::size_t i = 0; i < net->ops[b].size(); ++i) {
       const auto& op = net->ops[b][i];
-      want +=
-          p[static_cast<std::int64_t>(i)] * (op->spec.skip ? g[b] : op->bn_project->weight.abs());
+      const auto& last_bn = op->spec.dense ? op->bn_conv : op->bn_project;
+      want += p[static_cast<std::int64_t>(i)] * (op->spec.skip ? g[b] : last_bn->weight.abs());
     }
     CHECK(torch::allclose(g[b + 1], want, 1e-6, 1e-7));
     CHECK(g[b + 1].min().item<float>() >= 0.0f);
