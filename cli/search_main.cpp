@@ -104,6 +104,13 @@ int run_cosearch(const std::vector<std::string>& args) {
   run.stop_after_iters = stop_after;
   std::signal(SIGINT, on_stop_signal);
   std::signal(SIGTERM, on_stop_signal);
+  // After the search (retraining, baselines, simulation) Ctrl-C ends the run at once: the
+  // finished search's checkpoint is on disk and --resume starts from it.
+  run.search_done = [] {
+    if (g_stop.load()) return;
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+  };
   if (!sweep.empty()) {
     brickyard::search::SweepOptions so;
     so.lambdas = brickyard::search::parse_lambdas(sweep);

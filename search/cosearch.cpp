@@ -357,6 +357,9 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
   }
   log.test_accuracy = evaluate(net, data, split.test).accuracy;
   log.seconds = since(t0);
+  if (progress)
+    std::fprintf(stderr, "retrain %s: test accuracy %.2f%% (%.0f s)\n", tag.c_str(),
+                 100 * log.test_accuracy, log.seconds);
   return log;
 }
 
@@ -533,6 +536,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
   so.stop_after_iters = run.stop_after_iters;
   if (run.resume) say("resuming from " + checkpoint.string());
   SearchResult sr = search(*net, data, split, so, &hook);
+  if (run.search_done) run.search_done();
   if (sr.interrupted) {
     CosearchResult r;
     r.interrupted = true;

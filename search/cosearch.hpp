@@ -82,6 +82,7 @@ struct CosearchRun {
   bool resume = false;
   const std::atomic<bool>* stop = nullptr; // Ctrl-C: checkpoint and return, interrupted
   std::int64_t stop_after_iters = 0;       // stop as Ctrl-C would after this many (tests)
+  std::function<void()> search_done;       // called when the search returns (restore signals)
   std::string brickyard_exe;               // for the simulation child ("" = this process's binary)
   bool progress = true;
 };
