@@ -16,6 +16,7 @@
 #include "model/json_io.hpp"
 #include "model/json_reader.hpp"
 #include "model/process.hpp"
+#include "search/clock.hpp"
 #include "search/derive.hpp"
 #include "search/space.hpp"
 
@@ -25,13 +26,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using model::JsonReader;
 using model::SpecError;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 // ---- config ----------------------------------------------------------------------------
 

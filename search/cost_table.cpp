@@ -21,6 +21,7 @@
 #include "model/error.hpp"
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
+#include "search/clock.hpp"
 
 extern char** environ;
 
@@ -29,13 +30,8 @@ namespace brickyard::search {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using model::SpecError;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::string slurp(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);

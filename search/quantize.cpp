@@ -12,6 +12,7 @@
 
 #include "model/error.hpp"
 #include "model/json_io.hpp"
+#include "search/clock.hpp"
 #include "search/model_file.hpp"
 #include "search/output_dir.hpp"
 #include "search/sensitivity.hpp"
@@ -23,13 +24,8 @@ namespace brickyard::search {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 using model::SpecError;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::string fmt(const char* f, double v) {
   char b[64];

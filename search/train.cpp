@@ -21,16 +21,11 @@
 #include <torch/serialize/output-archive.h>
 
 #include "model/error.hpp"
+#include "search/clock.hpp"
 
 namespace brickyard::search {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
-
-double since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
 
 std::string clock_text(double s) {
   if (!(s >= 0) || s > 1e7) return "--:--";
@@ -272,7 +267,7 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
   double elapsed_before = 0; // wall time of earlier sessions (resume)
   auto generator = at::detail::getDefaultCPUGenerator();
 
-  auto save_checkpoint = [&](std::int64_t next_it, std::int64_t a_done) {
+  auto save_checkpoint = [&](int at_epoch, std::int64_t next_it, std::int64_t a_done) {
     if (o.checkpoint_path.empty()) return;
     torch::serialize::OutputArchive a, n, wo, ao;
     net.save(n);
@@ -286,8 +281,8 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
       a.write("rng", generator.get_state(), /*is_buffer=*/true);
     }
     write_values(a, "position",
-                 {double(epoch), double(next_it), double(a_done), double(done_iters), tau, wm.loss,
-                  wm.correct, double(wm.n), am.loss, am.correct, double(am.n),
+                 {double(at_epoch), double(next_it), double(a_done), double(done_iters), tau,
+                  wm.loss, wm.correct, double(wm.n), am.loss, am.correct, double(am.n),
                   elapsed_before + since(t0), result.time_limited ? 1.0 : 0.0});
     std::vector<double> stats;
     for (const auto& e : result.epochs) append_stats(stats, e);
@@ -417,7 +412,7 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
       }
       if (result.interrupted && it + 1 < w_iters) {
         stopped_inside = true;
-        save_checkpoint(it + 1, a_done);
+        save_checkpoint(epoch, it + 1, a_done);
         if (o.progress)
           std::fprintf(stderr, "search: stopped in epoch %d after iteration %lld; checkpoint %s\n",
                        epoch + 1, static_cast<long long>(it + 1), o.checkpoint_path.c_str());
@@ -453,10 +448,7 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
     result.epochs.push_back(e);
     if (hook && hook->end_of_epoch) hook->end_of_epoch(e);
     wm = Meter{}, am = Meter{};
-    const int saved_epoch = epoch;
-    epoch = saved_epoch + 1; // the checkpoint's position: the start of the next epoch
-    save_checkpoint(0, 0);
-    epoch = saved_epoch;
+    save_checkpoint(epoch + 1, 0, 0); // the position: the start of the next epoch
   }
   result.choice = argmax_choice(net);
   log.write_choice(to_json(net.space(), result.choice));
