@@ -164,8 +164,12 @@ int run_retrain(const std::vector<std::string>& args) {
   desc.add_options()("help,h", "show this help")("design", po::value(&design), "design.json")(
       "epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs at the chosen bits")(
       "transfer-epochs", po::value(&o.transfer_epochs)->default_value(o.transfer_epochs),
-      "epochs at 8 bits first")("lr", po::value(&o.lr)->default_value(o.lr),
-                                "SGD learning rate")("quiet,q", "no progress lines");
+      "epochs at 8 bits first")("lr", po::value(&o.lr)->default_value(o.lr), "SGD learning rate")(
+      "weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay),
+      "SGD weight decay")("label-smoothing",
+                          po::value(&o.label_smoothing)->default_value(o.label_smoothing),
+                          "label smoothing of the cross-entropy, in [0, 1)")("quiet,q",
+                                                                             "no progress lines");
   auto vm = brickyard::cli::parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
@@ -175,6 +179,9 @@ int run_retrain(const std::vector<std::string>& args) {
   if (o.epochs < 0) throw SpecError("epochs", "must be >= 0");
   if (o.transfer_epochs < 0) throw SpecError("transfer-epochs", "must be >= 0");
   if (!(o.lr > 0)) throw SpecError("lr", "must be > 0");
+  if (!(o.weight_decay >= 0)) throw SpecError("weight-decay", "must be >= 0");
+  if (!(o.label_smoothing >= 0 && o.label_smoothing < 1))
+    throw SpecError("label-smoothing", "must be in [0, 1)");
   auto d = brickyard::search::retrain_design(design, o, vm.count("quiet") == 0);
   brickyard::model::write_json_file(design, d);
   std::cout << "retrained test accuracy: "

@@ -31,6 +31,8 @@ struct RetrainOptions {
   int transfer_epochs = 1; // at uniform 8 bits first (DAQU precision transfer)
   int epochs = 3;          // then at the chosen bits
   double lr = 0.05;
+  double weight_decay = 4e-5;
+  double label_smoothing = 0; // cross-entropy against (1 - e) one-hot + e uniform
   std::int64_t batch_size = 128;
   std::int64_t max_batches = 0; // per epoch (quick runs, tests), 0 = all
   bool baseline = true;         // also train the uniform 8-bit subnet for transfer + epochs
@@ -53,10 +55,10 @@ struct CosearchConfig {
   int misguided_every = 10; // architecture steps between misguided checks (0: never)
   // Baselines in the same harness (issue 8 item 5): random search over the joint space and
   // hardware-only search for the fixed uniform 8-bit network, each with as many exact
-  // hardware evaluations as the co-search's architecture steps (at most baseline_max);
-  // candidates scored one-shot on baseline_val validation images.
+  // hardware evaluations as the co-search's architecture steps (at most baseline_max, a
+  // bound for long searches); candidates scored one-shot on baseline_val validation images.
   bool baselines = true;
-  int baseline_max = 64;
+  int baseline_max = 1000;
   std::int64_t baseline_val = 500;
   bool baseline_retrain = true; // retrain the random-search winner like the design (if retrain)
   RetrainOptions retrain;

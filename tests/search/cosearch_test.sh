@@ -38,6 +38,11 @@ PY
 "$BY" simulate --design "$OUT/run/design.json" -q > /dev/null
 "$BY" export-rtl --design "$OUT/run/design.json" --out "$OUT/rtl" > /dev/null
 "$BY" retrain --design "$OUT/run/design.json" --epochs 0 --transfer-epochs 0 -q > /dev/null
+set +e
+"$BY" retrain --design "$OUT/run/design.json" --label-smoothing 1 -q 2> "$OUT/err" > /dev/null
+st=$?
+set -e
+[[ $st -eq 2 ]] && grep -q "label-smoothing" "$OUT/err" || { echo "retrain --label-smoothing 1: status $st"; cat "$OUT/err"; exit 1; }
 # Resume: stop at the end of the first epoch (as Ctrl-C would), resume and stop again inside
 # the second epoch, resume to the end: the same design as the uninterrupted run, to the bit.
 set +e
@@ -113,6 +118,8 @@ bad "hardware.lambda" '{"hardware": {"lambda": -1}}'
 bad "hardware.preset" '{"hardware": {"preset": "fastest"}}'
 bad "data.format" '{"data": {"format": "imagenet"}}'
 bad "retrain.epochs" '{"retrain": {"epochs": "three"}}'
+bad "retrain.label_smoothing" '{"retrain": {"label_smoothing": 1}}'
+bad "retrain.weight_decay" '{"retrain": {"weight_decay": -0.001}}'
 bad "quant.mode" '{"quant": {"mode": "half"}}'
 bad "sarch" '{"sarch": {}}'
 bad "space" '{"space": "no-such-space"}'
