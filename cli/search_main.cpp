@@ -155,27 +155,39 @@ int run_cosearch(const std::vector<std::string>& args) {
 }
 
 int run_retrain(const std::vector<std::string>& args) {
-  po::options_description desc("usage: brickyard retrain --design DIR/design.json [options]\n\n"
-                               "Retrains a co-searched subnet (precision transfer: 8-bit first, "
-                               "then its bits)\nand writes the accuracy into the design.\n\n"
-                               "options");
+  po::options_description desc(
+      "usage: brickyard retrain --design DIR/design.json [options]\n\n"
+      "Retrains a co-searched subnet (precision transfer: 8-bit first, then its bits)\n"
+      "and writes the accuracy into the design. The schedule is the run's own\n"
+      "(DIR/config.json, \"retrain\"); the options below override it.\n\n"
+      "options");
   std::string design;
   brickyard::search::RetrainOptions o;
+  int epochs = 0, transfer = 0;
+  double lr = 0, wd = 0, ls = 0;
   desc.add_options()("help,h", "show this help")("design", po::value(&design), "design.json")(
-      "epochs", po::value(&o.epochs)->default_value(o.epochs), "epochs at the chosen bits")(
-      "transfer-epochs", po::value(&o.transfer_epochs)->default_value(o.transfer_epochs),
-      "epochs at 8 bits first")("lr", po::value(&o.lr)->default_value(o.lr), "SGD learning rate")(
-      "weight-decay", po::value(&o.weight_decay)->default_value(o.weight_decay),
-      "SGD weight decay")("label-smoothing",
-                          po::value(&o.label_smoothing)->default_value(o.label_smoothing),
-                          "label smoothing of the cross-entropy, in [0, 1)")("quiet,q",
-                                                                             "no progress lines");
+      "epochs", po::value(&epochs), "epochs at the chosen bits")(
+      "transfer-epochs", po::value(&transfer), "epochs at 8 bits first")(
+      "lr", po::value(&lr), "SGD learning rate")("weight-decay", po::value(&wd),
+                                                 "SGD weight decay")(
+      "label-smoothing", po::value(&ls),
+      "label smoothing of the cross-entropy, in [0, 1)")("quiet,q", "no progress lines");
   auto vm = brickyard::cli::parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
     return brickyard::cli::kExitOk;
   }
   if (design.empty()) throw SpecError("design", "missing (--design FILE)");
+  const fs::path config = fs::path(design).parent_path() / "config.json";
+  if (fs::exists(config))
+    o = brickyard::search::cosearch_config_from_json(
+            brickyard::model::read_json_file(config.string(), "config"))
+            .retrain;
+  if (vm.count("epochs")) o.epochs = epochs;
+  if (vm.count("transfer-epochs")) o.transfer_epochs = transfer;
+  if (vm.count("lr")) o.lr = lr;
+  if (vm.count("weight-decay")) o.weight_decay = wd;
+  if (vm.count("label-smoothing")) o.label_smoothing = ls;
   if (o.epochs < 0) throw SpecError("epochs", "must be >= 0");
   if (o.transfer_epochs < 0) throw SpecError("transfer-epochs", "must be >= 0");
   if (!(o.lr > 0)) throw SpecError("lr", "must be > 0");

@@ -211,7 +211,8 @@ std::string describe_config(const CosearchConfig& c) {
     << "  retrain   " << (c.retrain.enabled ? "" : "off; ") << c.retrain.transfer_epochs
     << " epochs at 8 bits + " << c.retrain.epochs << " at the chosen bits, lr " << c.retrain.lr
     << ", weight decay " << c.retrain.weight_decay << ", label smoothing "
-    << c.retrain.label_smoothing << (c.retrain.baseline ? ", uniform 8-bit baseline trained as long" : "") << "\n"
+    << c.retrain.label_smoothing
+    << (c.retrain.baseline ? ", uniform 8-bit baseline trained as long" : "") << "\n"
     << "  simulate  " << (c.simulate ? "yes" : "no") << ", baselines "
     << (c.baselines ? "yes" : "no") << "\n";
   return o.str();
@@ -775,8 +776,7 @@ CosearchResult cosearch(const CosearchConfig& cfg, const CosearchRun& run) {
     const auto steps = baselines["cosearch_architecture_steps"].get<std::int64_t>();
     md << "Baselines at " << budget << " exact hardware evaluations each (the co-search made "
        << steps << " architecture steps"
-       << (budget < steps ? ", more than hardware.baseline_max" : "")
-       << "; one-shot accuracy on "
+       << (budget < steps ? ", more than hardware.baseline_max" : "") << "; one-shot accuracy on "
        << baselines["validation_images"].get<std::int64_t>() << " validation images):\n\n"
        << "| | one-shot val accuracy | test accuracy (retrained) | latency ms | energy mJ | area "
           "mm2 | EDAP |\n"
