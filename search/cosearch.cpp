@@ -18,6 +18,7 @@
 #include "model/process.hpp"
 #include "search/clock.hpp"
 #include "search/derive.hpp"
+#include "search/finetune.hpp"
 #include "search/space.hpp"
 
 namespace brickyard::search {
@@ -293,57 +294,24 @@ struct TrainLog {
   double test_accuracy = 0, seconds = 0;
 };
 
-// Plain SGD with a cosine learning rate over `epochs` on the whole training split
+// finetune()'s SGD with a cosine learning rate over `epochs` on the whole training split
 // (weights + architecture rows); progress lines; test accuracy at the end.
 TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, int epochs,
                       const RetrainOptions& o, std::uint64_t seed, const std::string& tag,
                       bool progress) {
   TrainLog log;
   const auto t0 = Clock::now();
-  auto rows = torch::cat({split.train_w, split.train_a});
-  if (epochs > 0) {
-    torch::optim::SGD opt(
-        net.parameters(),
-        torch::optim::SGDOptions(o.lr).momentum(0.9).weight_decay(o.weight_decay).nesterov(true));
-    LoaderOptions lo;
-    lo.batch_size = o.batch_size;
-    lo.seed = seed;
-    lo.drop_last = true;
-    Loader loader(data, rows, lo);
-    std::int64_t per_epoch = loader.batches_per_epoch();
-    if (o.max_batches > 0) per_epoch = std::min(per_epoch, o.max_batches);
-    const std::int64_t total = per_epoch * epochs;
-    std::int64_t done = 0;
-    for (int e = 0; e < epochs; ++e) {
-      loader.start_epoch(e);
-      net.train();
-      Batch b;
-      double loss_sum = 0, correct = 0, seen = 0;
-      for (std::int64_t it = 0; it < per_epoch && loader.next(b); ++it) {
-        const double lr = 0.5 * o.lr * (1 + std::cos(M_PI * double(done) / double(total)));
-        for (auto& g : opt.param_groups())
-          static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
-        auto logits = net.forward(b.images);
-        auto loss = torch::nn::functional::cross_entropy(
-            logits, b.labels,
-            torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing));
-        opt.zero_grad();
-        loss.backward();
-        opt.step();
-        ++done;
-        loss_sum += loss.item<double>() * double(b.labels.size(0));
-        correct += logits.argmax(1).eq(b.labels).sum().item<double>();
-        seen += double(b.labels.size(0));
-      }
-      if (progress) {
-        const double el = since(t0);
-        std::fprintf(
-            stderr, "retrain %s: epoch %d/%d loss %.4f acc %.2f%% | %.0f s elapsed, ETA %.0f s\n",
-            tag.c_str(), e + 1, epochs, loss_sum / std::max(1.0, seen),
-            100 * correct / std::max(1.0, seen), el, el / double(done) * double(total - done));
-      }
-    }
-  }
+  FinetuneOptions fo;
+  fo.epochs = epochs;
+  fo.lr = o.lr;
+  fo.weight_decay = o.weight_decay;
+  fo.label_smoothing = o.label_smoothing;
+  fo.batch_size = o.batch_size;
+  fo.max_batches = o.max_batches;
+  fo.seed = seed;
+  fo.progress = progress;
+  fo.tag = "retrain " + tag;
+  finetune(net, data, torch::cat({split.train_w, split.train_a}), fo);
   log.test_accuracy = evaluate(net, data, split.test).accuracy;
   log.seconds = since(t0);
   if (progress)

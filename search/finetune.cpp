@@ -1,6 +1,5 @@
 #include "search/finetune.hpp"
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 
@@ -8,15 +7,16 @@
 #include <torch/optim/sgd.h>
 
 #include "model/error.hpp"
+#include "search/clock.hpp"
 
 namespace brickyard::search {
-
-using Clock = std::chrono::steady_clock;
 
 FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tensor& rows,
                         const FinetuneOptions& o) {
   if (o.epochs < 0) throw model::SpecError("epochs", "must be >= 0");
   if (!(o.lr > 0)) throw model::SpecError("lr", "must be > 0");
+  if (!(o.label_smoothing >= 0 && o.label_smoothing < 1))
+    throw model::SpecError("label_smoothing", "must be in [0, 1)");
   FinetuneResult r;
   const auto t0 = Clock::now();
   if (o.epochs == 0) return r;
@@ -44,7 +44,9 @@ FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tenso
       const double lr = 0.5 * o.lr * (1 + std::cos(M_PI * double(r.steps) / double(total)));
       for (auto& g : opt.param_groups()) static_cast<torch::optim::SGDOptions&>(g.options()).lr(lr);
       auto logits = net.forward(b.images);
-      auto loss = torch::cross_entropy_loss(logits, b.labels);
+      auto loss = torch::nn::functional::cross_entropy(
+          logits, b.labels,
+          torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing));
       opt.zero_grad();
       loss.backward();
       opt.step();
@@ -53,7 +55,7 @@ FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tenso
       correct += logits.argmax(1).eq(b.labels).sum().item<double>();
       seen += double(b.labels.size(0));
       if (o.progress && (r.steps % every == 0 || r.steps == total)) {
-        const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+        const double el = since(t0);
         std::fprintf(stderr,
                      "%s: epoch %d/%d step %lld/%lld loss %.4f acc %.2f%% | %.0f s elapsed, "
                      "ETA %.0f s\n",
@@ -67,7 +69,7 @@ FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tenso
     r.train_accuracy = correct / std::max(1.0, seen);
   }
   net.eval();
-  r.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  r.seconds = since(t0);
   return r;
 }
 

@@ -2,8 +2,8 @@
 // Training of a derived network at its current per-layer bits (quantization-aware with the
 // straight-through quantizer of quantizer.hpp; float where bits are 0): `brickyard train`
 // from scratch at full precision, and `brickyard quantize`'s brief fine-tune of each
-// allocation (issue 10). SGD with Nesterov momentum and a cosine learning rate; progress
-// lines with an ETA on stderr.
+// allocation (issue 10), and cosearch's retraining (issue 8). SGD with Nesterov momentum and a
+// cosine learning rate; progress lines with an ETA on stderr.
 #include <cstdint>
 #include <string>
 
@@ -19,6 +19,7 @@ struct FinetuneOptions {
   double lr = 0.01; // cosine-annealed to 0 over all steps
   double momentum = 0.9;
   double weight_decay = 4e-5;
+  double label_smoothing = 0; // cross-entropy against (1 - e) one-hot + e uniform
   std::int64_t batch_size = 128;
   std::int64_t max_batches = 0; // per epoch, 0 = all (quick runs, tests)
   bool augment = false;         // random flip + crop (DataOptions::augment)
