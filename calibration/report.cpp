@@ -1,8 +1,5 @@
 // The calibration JSON (coefficients, meaning, error report) and the gnuplot scatter.
-#include <fcntl.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -10,9 +7,8 @@
 #include <fstream>
 
 #include "calibration/calibrate.hpp"
+#include "jobs/process.hpp"
 #include "model/estimator.hpp"
-
-extern char** environ;
 
 namespace brickyard::calibration {
 
@@ -188,24 +184,17 @@ std::string plot(const std::string& png_path, const std::vector<Record>& recs,
        << "t 'after fit', x w l lc rgb 'black' t 'y = x'\n"
        << "unset multiplot\n";
   }
-  std::vector<std::string> args = {"gnuplot", script};
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0);
-  pid_t pid = 0;
-  int rc = posix_spawnp(&pid, "gnuplot", &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
   std::error_code ec;
-  if (rc != 0) {
+  pid_t pid = -1;
+  try {
+    jobs::Redirect r;
+    r.out = r.err = "/dev/null";
+    pid = jobs::spawn({"gnuplot", script}, r);
+  } catch (const std::exception&) {
     fs::remove(script, ec);
     return "plot skipped: gnuplot not found (data in '" + dat + "')";
   }
-  int st = 0;
-  waitpid(pid, &st, 0);
+  const int st = jobs::wait_for(pid);
   fs::remove(script, ec);
   if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
     return "plot skipped: gnuplot failed (data in '" + dat + "')";

@@ -1,9 +1,8 @@
 #pragma once
-// Simulating design points. SystemC allows one elaboration per process, so every group
-// (one layer x its mappings on one accelerator, one simulate() call) runs in a child
-// process: the brickyard binary itself, spawned with a hidden worker subcommand that
-// calls run_worker(). Results come back through a JSON file the child writes
-// atomically; a child that crashes, fails or hangs is reported with its point ids.
+// Simulating design points. Every group (one layer x its mappings on one accelerator) is
+// one job of the simulation service (sysc/service.hpp): a brickyard-sim worker process
+// (SystemC allows one elaboration per process). A worker that crashes, fails or hangs is
+// reported with its group's point ids.
 #include <functional>
 #include <stdexcept>
 #include <string>
@@ -11,11 +10,13 @@
 
 #include "calibration/record.hpp"
 #include "calibration/sampler.hpp"
+#include "jobs/pool.hpp"
 
 namespace brickyard::calibration {
 
 struct RunOptions {
-  // argv prefix that starts a worker; the input and output file paths are appended.
+  // argv prefix that starts a worker; the job and result file paths are appended
+  // (empty: the service's brickyard-sim).
   std::vector<std::string> worker_command;
   int jobs = 2;           // children at a time
   double timeout_s = 600; // per group; a child still running then is killed (hang)
@@ -31,18 +32,11 @@ struct Failure {
 };
 
 // Thrown when SIGINT/SIGTERM stopped the run; finished groups were already delivered.
-class Interrupted : public std::runtime_error {
-public:
-  Interrupted() : std::runtime_error("interrupted") {}
-};
+using Interrupted = jobs::Interrupted;
 
 // Simulates the groups (opt.jobs children at a time) and calls `done` with the records
 // of each group as it finishes (in completion order). Returns the failures.
 std::vector<Failure> run_groups(const std::vector<Group>& groups, const RunOptions& opt,
                                 const std::function<void(std::vector<Record>)>& done);
-
-// The worker: reads a group (JSON written by run_groups), simulates it, writes the
-// per-mapping results to `out_path`. Returns a process exit status.
-int run_worker(const std::string& in_path, const std::string& out_path);
 
 } // namespace brickyard::calibration

@@ -21,13 +21,6 @@ namespace brickyard::cli {
 
 namespace {
 
-std::string self_exe() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error("cannot find the brickyard binary (/proc/self/exe)");
-  return p.string();
-}
-
 // Array shapes the rtl engine was built with ("ws 4x4" -> 4x4), for --engine rtl.
 std::vector<std::pair<int, int>> rtl_shapes() {
   std::vector<std::pair<int, int>> out;
@@ -53,11 +46,6 @@ void print_metrics(const char* label, const calibration::Metrics& m) {
 }
 
 } // namespace
-
-int run_calibrate_worker(const std::vector<std::string>& args) {
-  if (args.size() != 2) throw SpecError("worker", "expects IN.json OUT.json");
-  return calibration::run_worker(args[0], args[1]);
-}
 
 int run_calibrate(const std::vector<std::string>& args) {
   po::options_description desc(
@@ -118,7 +106,6 @@ int run_calibrate(const std::vector<std::string>& args) {
   opt.run.engine = engine;
   opt.run.jobs = jobs;
   opt.run.timeout_s = timeout;
-  opt.run.worker_command = {self_exe(), "__calibrate-worker"};
   opt.out_path = out;
   opt.csv_path = csv;
   opt.plot_path = plot_path;

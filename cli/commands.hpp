@@ -15,9 +15,8 @@ int run_map(const std::vector<std::string>& args, bool estimate_mode);
 // `brickyard simulate` (needs the SystemC simulator in the build).
 int run_simulate(const std::vector<std::string>& args);
 
-// `brickyard calibrate`, and the hidden worker that simulates one group of its points.
+// `brickyard calibrate`.
 int run_calibrate(const std::vector<std::string>& args);
-int run_calibrate_worker(const std::vector<std::string>& args);
 
 // `brickyard export-rtl`.
 int run_export_rtl(const std::vector<std::string>& args);

@@ -51,7 +51,6 @@ int main(int argc, char** argv) {
     if (cmd == "simulate") return brickyard::cli::run_simulate(args);
     if (cmd == "export-rtl") return brickyard::cli::run_export_rtl(args);
     if (cmd == "calibrate") return brickyard::cli::run_calibrate(args);
-    if (cmd == "__calibrate-worker") return brickyard::cli::run_calibrate_worker(args);
     if (cmd == "cosearch" || cmd == "retrain" || cmd == "train" || cmd == "quantize") {
       // LibTorch lives in the sibling brickyard-search binary (search_main.cpp).
       const auto exe =

@@ -213,6 +213,36 @@ json to_json(const EnergyBreakdown& e) {
           {"obuf", e.obuf}, {"dram", e.dram}, {"leak", e.leak}};
 }
 
+json to_json(const Traffic& t) {
+  return {{"abuf_read", t.abuf_read},   {"abuf_write", t.abuf_write}, {"wbuf_read", t.wbuf_read},
+          {"wbuf_write", t.wbuf_write}, {"obuf_read", t.obuf_read},   {"obuf_write", t.obuf_write},
+          {"dram_read", t.dram_read},   {"dram_write", t.dram_write}};
+}
+
+EnergyBreakdown energy_from_json(const json& j) {
+  EnergyBreakdown e;
+  e.pe = j.at("pe").get<double>();
+  e.abuf = j.at("abuf").get<double>();
+  e.wbuf = j.at("wbuf").get<double>();
+  e.obuf = j.at("obuf").get<double>();
+  e.dram = j.at("dram").get<double>();
+  e.leak = j.at("leak").get<double>();
+  return e;
+}
+
+Traffic traffic_from_json(const json& j) {
+  Traffic t;
+  t.abuf_read = j.at("abuf_read").get<double>();
+  t.abuf_write = j.at("abuf_write").get<double>();
+  t.wbuf_read = j.at("wbuf_read").get<double>();
+  t.wbuf_write = j.at("wbuf_write").get<double>();
+  t.obuf_read = j.at("obuf_read").get<double>();
+  t.obuf_write = j.at("obuf_write").get<double>();
+  t.dram_read = j.at("dram_read").get<double>();
+  t.dram_write = j.at("dram_write").get<double>();
+  return t;
+}
+
 json to_json(const Cost& c) {
   json j = {{"feasible", c.feasible},
             {"cycles", c.cycles},
@@ -222,15 +252,7 @@ json to_json(const Cost& c) {
             {"energy_j", c.energy_j},
             {"utilization", c.utilization},
             {"breakdown", to_json(c.energy)},
-            {"traffic_bits",
-             {{"abuf_read", c.traffic.abuf_read},
-              {"abuf_write", c.traffic.abuf_write},
-              {"wbuf_read", c.traffic.wbuf_read},
-              {"wbuf_write", c.traffic.wbuf_write},
-              {"obuf_read", c.traffic.obuf_read},
-              {"obuf_write", c.traffic.obuf_write},
-              {"dram_read", c.traffic.dram_read},
-              {"dram_write", c.traffic.dram_write}}}};
+            {"traffic_bits", to_json(c.traffic)}};
   if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
   return j;
 }

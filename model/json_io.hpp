@@ -23,6 +23,7 @@ json to_json(const Mapping& m);
 json to_json(const Cost& c);
 json to_json(const EnergyBreakdown& e);
 json to_json(const Calibration& c);
+json to_json(const Traffic& t); // bits
 
 Layer layer_from_json(const json& j, const std::string& where = "");
 Network network_from_json(const json& j);
@@ -30,6 +31,9 @@ Accelerator accelerator_from_json(const json& j, const std::string& where = "");
 Mapping mapping_from_json(const json& j, const std::string& where = "");
 Tech tech_from_json(const json& j);
 Calibration calibration_from_json(const json& j);
+// The inverses of to_json(EnergyBreakdown) and to_json(Traffic) (results, not user input).
+EnergyBreakdown energy_from_json(const json& j);
+Traffic traffic_from_json(const json& j);
 
 // Reads and parses a JSON file; SpecError("<field>", ...) on I/O or syntax errors.
 json read_json_file(const std::string& path, const std::string& field);

@@ -6,7 +6,7 @@
 
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
-#include "model/process.hpp"
+#include "jobs/process.hpp"
 #include "rtlgen/export.hpp"
 
 namespace brickyard::rtlgen {
@@ -30,7 +30,7 @@ SynthReport synthesize(const std::string& out_dir, const model::Accelerator& a,
       "; synth -flatten -top pe_array; tee -q -o " + r.stat_path + " stat -json; stat";
   fs::remove(r.stat_path);
   auto t0 = std::chrono::steady_clock::now();
-  model::Run y = model::run({"yosys", "-q", "-l", r.log_path, "-p", script}, true);
+  jobs::Run y = jobs::run({"yosys", "-q", "-l", r.log_path, "-p", script}, true);
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (y.status == 127) throw std::runtime_error("yosys not found in PATH");
   if (y.status != 0 || !fs::exists(r.stat_path))

@@ -7,16 +7,19 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "jobs/process.hpp"
 #include "model/design.hpp"
+#include "model/estimator.hpp"
 #include "model/json_io.hpp"
-#include "model/process.hpp"
+#include "model/tech.hpp"
 #include "rtlgen/export.hpp"
+#include "sysc/service.hpp"
 
 namespace brickyard::rtlgen {
 
 namespace fs = std::filesystem;
-using model::Run;
-using model::run;
+using jobs::Run;
+using jobs::run;
 
 namespace {
 
@@ -122,29 +125,28 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
   // 3. Simulate every layer with the exported RTL as the array.
   say("simulate: every layer on the rtl engine built from the exported top");
   t0 = std::chrono::steady_clock::now();
-  const std::string exe =
-      opt.brickyard_exe.empty() ? fs::read_symlink("/proc/self/exe").string() : opt.brickyard_exe;
-  Run sr = run({exe, "simulate", "--design", (out / "design.json").string(), "--engine", "rtl",
-                "--rtl-model", rep.model_path, "--json", "-q"},
-               false);
+  sysc::SimJob job;
+  job.id = "the exported design on its rtl engine";
+  job.network = d.network;
+  job.accel = a;
+  job.mappings = d.mappings;
+  job.options.engine = sysc::Engine::Rtl;
+  job.rtl_model = rep.model_path;
+  sysc::ServiceOptions so;
+  so.worker_command = opt.worker_command;
+  const sysc::SimStats st = sysc::simulate_job(job, so);
   rep.sim_seconds = since(t0);
-  model::json j;
-  try {
-    j = model::json::parse(sr.out);
-  } catch (const std::exception&) {
-    rep.log = sr.out;
-    throw std::runtime_error("brickyard simulate failed (status " + std::to_string(sr.status) +
-                             "):\n" + sr.out);
-  }
+  const model::Tech tech = model::load_tech(a.tech);
+  const model::Calibration cal = model::load_calibration(opt.calibration_path);
   rep.pass = true;
-  for (const auto& l : j.at("layers")) {
+  for (std::size_t i = 0; i < st.layers.size(); ++i) {
+    const auto& l = st.layers[i];
     LayerCheck c;
-    c.name = l.at("name").get<std::string>();
-    c.sim_cycles = l.at("cycles").get<std::int64_t>();
-    c.est_cycles = l.at("estimate").at("cycles").get<std::int64_t>();
+    c.name = l.name;
+    c.sim_cycles = l.cycles;
+    c.est_cycles = model::estimate(d.network.layers[i], a, d.mappings[i], tech, cal).cycles;
     c.error = c.sim_cycles > 0 ? double(c.est_cycles - c.sim_cycles) / double(c.sim_cycles) : 0;
-    c.bit_exact =
-        l.at("mismatches").get<std::int64_t>() == 0 && l.at("outputs").get<std::int64_t>() > 0;
+    c.bit_exact = l.mismatches == 0 && l.outputs > 0;
     rep.pass = rep.pass && c.bit_exact && std::abs(c.error) <= opt.tolerance;
     rep.layers.push_back(c);
   }

@@ -2,9 +2,9 @@
 // `brickyard export-rtl --verify`: proves the exported files describe the accelerator
 // brickyard costed. (1) verilator --lint-only -Wall on the exported top; (2) Verilates it
 // and builds <out>/verify/libbrickyard_top.so (rtl_model_glue.cpp: RtlEngine around the
-// exported top); (3) runs `brickyard simulate --design <out>/design.json --engine rtl
-// --rtl-model <lib>` and compares every layer with the estimator and the reference
-// convolution; (4) writes <out>/verify/report.json.
+// exported top); (3) simulates every layer of <out>/design.json on the rtl engine of that
+// library (a job of the simulation service, sysc/service.hpp) and compares every layer
+// with the estimator and the reference convolution; (4) writes <out>/verify/report.json.
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -13,9 +13,11 @@
 namespace brickyard::rtlgen {
 
 struct VerifyOptions {
-  double tolerance = 0.05;   // largest |estimated - simulated| / simulated cycles
-  std::string brickyard_exe; // the brickyard binary that simulates ("" = this process's)
-  int jobs = 2;              // parallel compile jobs
+  double tolerance = 0.05; // largest |estimated - simulated| / simulated cycles
+  // The estimator's coefficients for the comparison ("" = data/calibration/default.json).
+  std::string calibration_path;
+  std::vector<std::string> worker_command; // simulation worker ("" = the service's default)
+  int jobs = 2;                            // parallel compile jobs
   std::function<void(const std::string&)> progress;
 };
 

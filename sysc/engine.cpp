@@ -1,4 +1,4 @@
-// Engine names and the factory of sysc/engine.hpp. The engines themselves live in
+// The engine factory of sysc/engine.hpp (the engine names are in sysc/sim_json.cpp). The engines themselves live in
 // sysc/engine_native.cpp (C++ model of the RTL's registers) and sysc/engine_rtl.cpp
 // (Verilated rtl/pe_array models compiled by sysc/rtl_models.cmake).
 #include "sysc/engine.hpp"
@@ -7,22 +7,6 @@
 #include "sysc/engine_impl.hpp"
 
 namespace brickyard::sysc {
-
-const char* to_string(Engine e) {
-  switch (e) {
-  case Engine::Native:
-    return "native";
-  case Engine::Rtl:
-    return "rtl";
-  }
-  return "?";
-}
-
-Engine engine_from_string(const std::string& s, const std::string& field) {
-  if (s == "native") return Engine::Native;
-  if (s == "rtl") return Engine::Rtl;
-  throw model::SpecError(field, "unknown engine '" + s + "' (native, rtl)");
-}
 
 std::unique_ptr<ArrayEngine> make_engine(Engine e, model::Dataflow df, int rows, int cols) {
   if (e == Engine::Rtl) {
