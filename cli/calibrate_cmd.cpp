@@ -117,6 +117,8 @@ int run_calibrate(const std::vector<std::string>& args) {
                                     std::pair<std::string, std::string>{"csv", csv_path}}) {
     std::filesystem::path dir = std::filesystem::path(path).parent_path();
     if (dir.empty()) dir = ".";
+    std::error_code ec; // a missing directory is created, as cosearch and export-rtl do
+    if (!std::filesystem::exists(dir, ec)) std::filesystem::create_directories(dir, ec);
     if (!std::filesystem::is_directory(dir) || ::access(dir.c_str(), W_OK) != 0)
       throw SpecError(field, "cannot write '" + one_line(path) + "' (no writable directory)");
     if (std::filesystem::is_directory(path))

@@ -1,20 +1,48 @@
 #include "cli/inputs.hpp"
 
 #include <cstdio>
-#include <sstream>
 
 #include "model/error.hpp"
-#include "model/json_io.hpp"
-#include "model/spec.hpp"
 
 using namespace brickyard::model;
 
 namespace brickyard::cli {
 
-boost::program_options::variables_map
-parse_args(const boost::program_options::options_description& desc,
-           const std::vector<std::string>& args) {
-  namespace po = boost::program_options;
+namespace po = boost::program_options;
+
+void add_common_options(po::options_description& desc) {
+  desc.add_options()("help,h", "show this help")("quiet,q", "no progress lines");
+}
+
+void add_design_options(po::options_description& desc, DesignInputs& in) {
+  desc.add_options()("design", po::value(&in.design_path),
+                     "design.json: network, accelerator and mappings")(
+      "layer", po::value(&in.layer_specs)->composing(),
+      "inline layer, repeatable: k=5,s=1,oh=7,ow=7,ic=552,oc=552,ab=8,wb=8[,g=1][,pad=2][,n=1]"
+      "[,type=conv|dw|grouped|fc] (or ih/iw instead of oh/ow)")(
+      "net", po::value(&in.net_path), "network JSON file (see data/nets/)")(
+      "accel", po::value(&in.accel_spec),
+      "pe=16x16,abuf=384K,wbuf=384K,obuf=384K,dataflow=ws[,clock=500M][,dram=128]"
+      "[,dram_latency=100], an accelerator/design JSON file, or a shipped name (bitfusion)")(
+      "mapping", po::value(&in.mapping_path),
+      "mappings instead of the mapper's: a mapping JSON object or {\"mappings\": [one per "
+      "layer]}")("objective", po::value(&in.objective)->default_value("latency"),
+                 "mapper objective: latency | energy | edp | cost")(
+      "calibration", po::value(&in.calibration_path),
+      "estimator coefficients (default: data/calibration/default.json)")(
+      "tech", po::value(&in.tech), "tech table name or file (default: the accelerator's)")(
+      "threads", po::value(&in.threads)->default_value(0),
+      "threads for mapping layers in parallel (0: all cores)")(
+      "remap", "with --design and --accel: map the network anew (default: keep the design's "
+               "mappings, which must fit)");
+}
+
+void finish_design_options(const po::variables_map& vm, DesignInputs& in) {
+  in.remap = vm.count("remap") > 0;
+}
+
+po::variables_map parse_args(const po::options_description& desc,
+                             const std::vector<std::string>& args) {
   po::variables_map vm;
   try {
     po::store(po::command_line_parser(args).options(desc).run(), vm);
@@ -25,67 +53,6 @@ parse_args(const boost::program_options::options_description& desc,
     throw SpecError(opt.empty() ? "option" : opt, e.what());
   }
   return vm;
-}
-
-model::Network build_network(const std::vector<std::string>& layer_specs,
-                             const std::string& net_path) {
-  if (layer_specs.empty() == net_path.empty())
-    throw SpecError(net_path.empty() ? "layer" : "net",
-                    "give either --layer SPEC... or --net FILE");
-  if (!net_path.empty()) return load_network(net_path);
-  Network net;
-  net.name = "cli";
-  for (std::size_t i = 0; i < layer_specs.size(); ++i) {
-    try {
-      Layer l = parse_layer_spec(layer_specs[i]);
-      if (l.name.empty()) l.name = "layer" + std::to_string(i);
-      net.layers.push_back(l);
-    } catch (const SpecError& e) {
-      throw SpecError("layer", e.what());
-    }
-  }
-  return net;
-}
-
-std::string layer_field(bool from_net_file, std::size_t index) {
-  return from_net_file ? "layers[" + std::to_string(index) + "]" : "layer";
-}
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
-
-std::string tiles_str(const Mapping& m) {
-  std::ostringstream s;
-  s << "n" << m[Dim::N] << " ow" << m[Dim::OW] << " oh" << m[Dim::OH] << " ic" << m[Dim::IC]
-    << " oc" << m[Dim::OC];
-  return s.str();
-}
-
-std::string order_str(const Mapping& m) {
-  std::string s;
-  for (int i = 0; i < kNumDims; ++i) s += (i ? ">" : "") + std::string(to_string(m.order[i]));
-  return s;
-}
-
-std::vector<Mapping> load_mappings(const std::string& path, std::size_t layers) {
-  json j = read_json_file(path, "mapping");
-  std::vector<Mapping> out;
-  if (j.is_object() && j.contains("mappings") && !j.contains("tile")) {
-    const json& arr = j["mappings"];
-    if (!arr.is_array()) throw SpecError("mappings", "must be an array");
-    for (std::size_t i = 0; i < arr.size(); ++i)
-      out.push_back(mapping_from_json(arr[i], "mappings[" + std::to_string(i) + "]."));
-  } else {
-    out.push_back(mapping_from_json(j));
-  }
-  if (out.size() == 1 && layers > 1) out.resize(layers, out[0]);
-  if (out.size() != layers)
-    throw SpecError("mappings", "has " + std::to_string(out.size()) + " entries for " +
-                                    std::to_string(layers) + " layers");
-  return out;
 }
 
 std::string one_line(const std::string& s) {

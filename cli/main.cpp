@@ -15,6 +15,7 @@ constexpr const char* kUsage =
     R"(brickyard - co-design of a CNN, its low-bit precisions and a BitFusion-style accelerator
 
 usage: brickyard <command> [options]      (brickyard <command> --help for its options)
+       brickyard --version
 
 commands:
   map         best mapping (tiles + loop order) of each layer, by the BatchTile mapper
@@ -43,6 +44,10 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return args.empty() ? brickyard::cli::kExitBadInput : brickyard::cli::kExitOk;
   }
+  if (args[0] == "--version" || args[0] == "version") {
+    std::cout << "brickyard " BRICKYARD_VERSION "\n";
+    return brickyard::cli::kExitOk;
+  }
   std::string cmd = args[0];
   args.erase(args.begin());
   try {
@@ -58,7 +63,7 @@ int main(int argc, char** argv) {
       std::vector<std::string> a = {exe.string(), cmd};
       a.insert(a.end(), args.begin(), args.end());
       // LibTorch's OpenMP threads spin while waiting; on shared cores that makes 2 threads
-      // several times slower than 1 (search/README measurements). Passive waiting costs
+      // several times slower than 1 (measured: search/nn/README.md). Passive waiting costs
       // nothing on idle cores. libgomp reads this when it loads, hence here.
       setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
       std::vector<char*> argv2;

@@ -453,6 +453,18 @@ Network load_network(const std::string& path) {
 }
 
 Accelerator load_accelerator(const std::string& spec_or_path) {
+  // A shipped accelerator by name: data/accels/<name>.json ("bitfusion" is BitFusion's
+  // default, bitfusion_default.json), unless a file of that name exists here.
+  if (!spec_or_path.empty() && spec_or_path.find_first_of("=/.") == std::string::npos &&
+      !std::filesystem::exists(spec_or_path)) {
+    const std::string name = spec_or_path == "bitfusion" ? "bitfusion_default" : spec_or_path;
+    const std::string shipped = data_dir() + "/accels/" + name + ".json";
+    if (!std::filesystem::exists(shipped))
+      throw SpecError("accel", "'" + spec_or_path +
+                                   "' is neither an inline spec (pe=...), a file, nor a shipped "
+                                   "accelerator (bitfusion)");
+    return load_accelerator(shipped);
+  }
   if (spec_or_path.find('=') != std::string::npos) {
     try {
       return parse_accel_spec(spec_or_path);

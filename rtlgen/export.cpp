@@ -351,4 +351,12 @@ std::vector<std::string> export_design(const model::Design& d, const model::Tech
   return files;
 }
 
+void print_export_summary(std::ostream& os, const model::Design& d,
+                          const std::vector<std::string>& files) {
+  os << "exported " << d.network.name << " (" << d.network.layers.size() << " layers, "
+     << d.accelerator.pe_rows << "x" << d.accelerator.pe_cols << " "
+     << model::to_string(d.accelerator.dataflow) << "):\n";
+  for (const auto& f : files) os << "  " << f << "\n";
+}
+
 } // namespace brickyard::rtlgen

@@ -12,6 +12,7 @@
 //   README.md             what each file is
 // The directory is written next to its final place and renamed into it, so a failure never
 // leaves a partial directory behind.
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -57,5 +58,9 @@ struct ExportOptions {
 // field ("out", "accelerator.pe_rows", "mappings[2]", ...). Returns the written paths.
 std::vector<std::string> export_design(const model::Design& d, const model::Tech& tech,
                                        const ExportOptions& opt);
+
+// "exported <network> (<n> layers, <rows>x<cols> <dataflow>):" and the files, one a line.
+void print_export_summary(std::ostream& os, const model::Design& d,
+                          const std::vector<std::string>& files);
 
 } // namespace brickyard::rtlgen

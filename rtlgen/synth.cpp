@@ -1,12 +1,14 @@
 #include "rtlgen/synth.hpp"
 
+#include <cstdio>
+
 #include <chrono>
 #include <filesystem>
 #include <stdexcept>
 
+#include "jobs/process.hpp"
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
-#include "jobs/process.hpp"
 #include "rtlgen/export.hpp"
 
 namespace brickyard::rtlgen {
@@ -43,6 +45,17 @@ SynthReport synthesize(const std::string& out_dir, const model::Accelerator& a,
   r.model_sram_mm2 = model::area_mm2(a, tech) - r.model_fu_mm2;
   for (const auto& g : buffer_geometry(a)) r.sram_bits += std::int64_t(g.banks) * g.bank_words * 32;
   return r;
+}
+
+void print_synth_report(std::ostream& os, const model::Accelerator& a, const SynthReport& s) {
+  char b[512];
+  std::snprintf(b, sizeof b,
+                "synth: pe_array %dx%d = %lld generic cells (%.0f per fusion unit), yosys %.1f s; "
+                "log %s\n       area model: fusion units %.4f mm2, buffers %.4f mm2 (SRAM "
+                "macros, %lld bytes in banks, not synthesized)\n",
+                a.pe_rows, a.pe_cols, (long long)s.cells, s.cells_per_fu, s.seconds,
+                s.log_path.c_str(), s.model_fu_mm2, s.model_sram_mm2, (long long)(s.sram_bits / 8));
+  os << b;
 }
 
 } // namespace brickyard::rtlgen

@@ -4,6 +4,7 @@
 // the area model's estimate. The buffers are SRAM macros (CACTI in the area model), not
 // gates: they are reported as banks x words x bits, not synthesized.
 #include <cstdint>
+#include <ostream>
 #include <string>
 
 #include "model/accelerator.hpp"
@@ -26,5 +27,8 @@ struct SynthReport {
 // pe_array.stat.json}. Throws std::runtime_error if yosys is missing or fails.
 SynthReport synthesize(const std::string& out_dir, const model::Accelerator& a,
                        const model::Tech& tech);
+
+// The two lines export-rtl --synth prints.
+void print_synth_report(std::ostream& os, const model::Accelerator& a, const SynthReport& s);
 
 } // namespace brickyard::rtlgen

@@ -44,6 +44,7 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
   const model::Design d = model::load_design((out / "design.json").string());
   const auto& a = d.accelerator;
   VerifyReport rep;
+  rep.tolerance = opt.tolerance;
   const std::string verilator = BRICKYARD_VERILATOR;
 
   // 1. Lint.
@@ -169,6 +170,32 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
                            {"bit_exact", c.bit_exact}});
   model::write_json_file((vdir / "report.json").string(), r);
   return rep;
+}
+
+void print_verify_report(std::ostream& os, const VerifyReport& r, const std::string& out) {
+  char line[256];
+  if (!r.lint_clean) {
+    os << "verify: verilator -Wall lint FAILED:\n" << r.log;
+    return;
+  }
+  std::snprintf(line, sizeof line,
+                "verify: lint clean (verilator -Wall, %.1f s); rtl engine built in %.1f s: ",
+                r.lint_seconds, r.build_seconds);
+  os << line << r.model_path << "\n\n";
+  std::snprintf(line, sizeof line, "%-24s %12s %12s %8s  %s\n", "layer", "est cycles", "sim cycles",
+                "error", "outputs");
+  os << line;
+  for (const auto& c : r.layers) {
+    std::snprintf(line, sizeof line, "%-24s %12lld %12lld %7.2f%%  %s\n", c.name.c_str(),
+                  (long long)c.est_cycles, (long long)c.sim_cycles, 100 * c.error,
+                  c.bit_exact ? "bit-exact" : "WRONG");
+    os << line;
+  }
+  std::ostringstream tol;
+  tol << 100 * r.tolerance;
+  std::snprintf(line, sizeof line, "%.1f", r.sim_seconds);
+  os << "\nverify: " << (r.pass ? "PASS" : "FAIL") << " (tolerance " << tol.str()
+     << "%, simulated in " << line << " s; report " << out << "/verify/report.json)\n";
 }
 
 } // namespace brickyard::rtlgen

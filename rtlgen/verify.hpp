@@ -7,6 +7,7 @@
 // with the estimator and the reference convolution; (4) writes <out>/verify/report.json.
 #include <cstdint>
 #include <functional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,15 @@ struct VerifyReport {
   std::vector<LayerCheck> layers;
   bool pass = false; // lint clean, every layer bit-exact and within tolerance
   double lint_seconds = 0, build_seconds = 0, sim_seconds = 0;
+  double tolerance = 0;   // the one checked (VerifyOptions::tolerance)
   std::string model_path; // the built shared library
 };
 
 // out_dir: a directory written by export_design(). Throws std::runtime_error if a tool is
 // missing or a step fails for reasons other than the design (the report says which).
 VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt);
+
+// The lint result, the per-layer table and the verdict, as export-rtl --verify prints them.
+void print_verify_report(std::ostream& os, const VerifyReport& r, const std::string& out_dir);
 
 } // namespace brickyard::rtlgen

@@ -1,6 +1,6 @@
-// The engine factory of sysc/engine.hpp (the engine names are in sysc/sim_json.cpp). The engines themselves live in
-// sysc/engine_native.cpp (C++ model of the RTL's registers) and sysc/engine_rtl.cpp
-// (Verilated rtl/pe_array models compiled by sysc/rtl_models.cmake).
+// The engine factory of sysc/engine.hpp (the engine names are in sysc/sim_json.cpp). The engines
+// themselves live in sysc/engine_native.cpp (C++ model of the RTL's registers) and
+// sysc/engine_rtl.cpp (Verilated rtl/pe_array models compiled by sysc/rtl_models.cmake).
 #include "sysc/engine.hpp"
 
 #include "model/error.hpp"
@@ -28,6 +28,16 @@ std::unique_ptr<ArrayEngine> make_engine(Engine e, model::Dataflow df, int rows,
 
 std::vector<std::string> rtl_engine_shapes() {
   return detail::rtl_shapes();
+}
+
+void check_rtl_model(const std::string& path, const model::Accelerator& a) {
+  const RtlModelInfo m = load_rtl_model(path);
+  if (m.dataflow != a.dataflow || m.rows != a.pe_rows || m.cols != a.pe_cols)
+    throw model::SpecError("rtl-model",
+                           "'" + path + "' is a " + model::to_string(m.dataflow) + " " +
+                               std::to_string(m.rows) + "x" + std::to_string(m.cols) +
+                               " array, the accelerator a " + model::to_string(a.dataflow) + " " +
+                               std::to_string(a.pe_rows) + "x" + std::to_string(a.pe_cols));
 }
 
 } // namespace brickyard::sysc

@@ -93,5 +93,8 @@ struct RtlModelInfo {
 // Loads such a library; its model then serves make_engine(Engine::Rtl, ...) for its shape
 // (before any built-in model). Throws model::SpecError("rtl-model") if it cannot.
 RtlModelInfo load_rtl_model(const std::string& path);
+// load_rtl_model(), then SpecError("rtl-model") unless its shape and dataflow are the
+// accelerator's.
+void check_rtl_model(const std::string& path, const model::Accelerator& accel);
 
 } // namespace brickyard::sysc

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <exception>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -423,6 +424,15 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
 
 } // namespace
 
+namespace {
+
+void report_to_stderr(const sc_core::sc_report& r, const sc_core::sc_actions& a) {
+  if (a & sc_core::SC_DISPLAY) std::cerr << sc_core::sc_report_compose_message(r) << std::endl;
+  sc_core::sc_report_handler::default_handler(r, a & ~sc_core::SC_DISPLAY);
+}
+
+} // namespace
+
 SimStats simulate(const model::Network& net, const model::Accelerator& accel,
                   const std::vector<model::Mapping>& mappings, const model::Tech& tech,
                   const SimOptions& opt) {
@@ -439,6 +449,8 @@ SimStats simulate(const model::Network& net, const model::Accelerator& accel,
                              "does not fit the buffers: " + c.infeasible_reason);
     jobs.push_back({net.layers[i], mappings[i]});
   }
+  // SystemC's messages go to stderr: stdout is the caller's (simulate --json).
+  sc_core::sc_report_handler::set_handler(report_to_stderr);
   // sc_stop() at the end is expected, not news.
   sc_core::sc_report_handler::set_actions("/OSCI/SystemC", sc_core::SC_INFO,
                                           sc_core::SC_DO_NOTHING);

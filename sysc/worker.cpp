@@ -15,16 +15,8 @@ int run_worker(const std::string& job_path, const std::string& result_path) {
   try {
     const SimJob job = sim_job_from_json(model::read_json_file(job_path, "job"));
     if (!job.rtl_model.empty()) {
-      if (job.options.engine != Engine::Rtl)
-        throw model::SpecError("rtl-model", "needs engine rtl");
-      const RtlModelInfo m = load_rtl_model(job.rtl_model);
-      const auto& a = job.accel;
-      if (m.dataflow != a.dataflow || m.rows != a.pe_rows || m.cols != a.pe_cols)
-        throw model::SpecError(
-            "rtl-model", "'" + job.rtl_model + "' is a " + model::to_string(m.dataflow) + " " +
-                             std::to_string(m.rows) + "x" + std::to_string(m.cols) +
-                             " array, the accelerator a " + model::to_string(a.dataflow) + " " +
-                             std::to_string(a.pe_rows) + "x" + std::to_string(a.pe_cols));
+      if (job.options.engine != Engine::Rtl) throw model::SpecError("rtl-model", "needs engine rtl");
+      check_rtl_model(job.rtl_model, job.accel);
     }
     const model::Tech tech = model::load_tech(job.accel.tech);
     setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
