@@ -4,9 +4,10 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
+#include "jobs/process.hpp"
+
 #include <signal.h>
-#include <spawn.h>
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,8 +19,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -58,24 +57,15 @@ Proc start(const std::vector<std::string>& args, const fs::path& dir, const std:
   p.err = dir / (tag + ".stderr");
   std::vector<std::string> all = {BRICKYARD_CLI};
   all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& a : all) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, p.out.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, p.err.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
-                                   0644);
-  REQUIRE(posix_spawn(&p.pid, BRICKYARD_CLI, &fa, nullptr, argv.data(), environ) == 0);
-  posix_spawn_file_actions_destroy(&fa);
+  brickyard::jobs::Redirect r;
+  r.out = p.out.string();
+  r.err = p.err.string();
+  p.pid = brickyard::jobs::spawn(all, r);
   return p;
 }
 
 int wait_status(const Proc& p) {
-  int st = 0;
-  while (waitpid(p.pid, &st, 0) < 0) REQUIRE(errno == EINTR);
+  const int st = brickyard::jobs::wait_for(p.pid);
   REQUIRE(WIFEXITED(st)); // never a crash
   return WEXITSTATUS(st);
 }

@@ -4,10 +4,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
-#include <spawn.h>
+#include "jobs/process.hpp"
+
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -20,8 +19,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-extern char** environ;
 
 namespace {
 
@@ -54,32 +51,19 @@ void spit(const fs::path& p, const std::string& text) {
 RunResult run_cli(const std::vector<std::string>& args, const fs::path& dir) {
   const std::string out_path = (dir / "cli.stdout").string();
   const std::string err_path = (dir / "cli.stderr").string();
-  std::vector<char*> argv;
-  argv.push_back(const_cast<char*>(BRICKYARD_CLI));
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, err_path.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  pid_t pid = 0;
-  int rc = posix_spawn(&pid, BRICKYARD_CLI, &fa, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
+  std::vector<std::string> argv = {BRICKYARD_CLI};
+  argv.insert(argv.end(), args.begin(), args.end());
+  brickyard::jobs::Redirect rd;
+  rd.out = out_path;
+  rd.err = err_path;
   RunResult r;
-  if (rc != 0) {
-    r.err = std::string("posix_spawn failed: ") + std::strerror(rc);
+  int st = 0;
+  try {
+    st = brickyard::jobs::wait_for(brickyard::jobs::spawn(argv, rd));
+  } catch (const std::exception& e) {
+    r.err = e.what();
     return r;
   }
-  int st = 0;
-  while (waitpid(pid, &st, 0) < 0)
-    if (errno != EINTR) {
-      r.err = std::string("waitpid failed: ") + std::strerror(errno);
-      return r;
-    }
   r.exited = WIFEXITED(st);
   if (r.exited)
     r.status = WEXITSTATUS(st);
