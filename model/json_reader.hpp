@@ -2,7 +2,8 @@
 // Reads the fields of one JSON object with field-named errors, remembering which keys were
 // consumed so that unknown keys (usually typos) are reported instead of silently ignored:
 //   JsonReader r(j, "layers[2].");  int k = r.get_int("k", 1, 1, 11);  r.finish();
-// Errors are model::SpecError("<where><key>", ...).
+// Errors are model::SpecError("<where><key>", ...). JsonReader::key_recorder, when set, collects
+// every field path asked about (tests/search/test_config_doc.cpp checks docs/config.md with it).
 #include <cstdint>
 #include <set>
 #include <string>
@@ -22,7 +23,15 @@ public:
       throw SpecError(where_.empty() ? "<root>" : where_.substr(0, where_.size() - 1),
                       "expected a JSON object");
   }
-  bool has(const std::string& key) const { return j_.contains(key); }
+  // Opt-in recorder (tests, docs checks): when non-null, every key any reader is asked about
+  // is inserted as "<where><key>", present or not. Every accessor (raw, require, get_*,
+  // array) goes through has(), so has() records. Null costs one branch.
+  inline static std::set<std::string>* key_recorder = nullptr;
+
+  bool has(const std::string& key) const {
+    if (key_recorder) key_recorder->insert(where_ + key);
+    return j_.contains(key);
+  }
   std::string field(const std::string& key) const { return where_ + key; }
   const json& raw(const std::string& key) {
     if (!has(key)) throw SpecError(field(key), "missing");
