@@ -92,6 +92,8 @@ struct DramImage {
   }
 };
 
+struct LayerRun;
+
 class AcceleratorTop : public sc_core::sc_module {
 public:
   SC_HAS_PROCESS(AcceleratorTop);
@@ -165,6 +167,15 @@ private:
   static void tick(void* self) { sc_core::wait(static_cast<AcceleratorTop*>(self)->period_); }
 
   LayerSimStats run_layer(const Job& job, int index);
+  void put_operands(LayerRun& r);
+  sc_time load(Buffer& b, std::uint64_t addr, std::uint64_t bits);
+  sc_time issue_loads(LayerRun& r, const Tile& t, const Tile* prev);
+  void swap_for(LayerRun& r, const Tile& t, const Tile* prev);
+  void compute(LayerRun& r, const Tile& cur, OutTile& out, const CycleHook& hook, std::int64_t i,
+               LayerSimStats& st);
+  void run_tiles(LayerRun& r, LayerSimStats& st, const sc_time& t0);
+  std::vector<std::int32_t> read_outputs(LayerRun& r);
+  void account(const LayerRun& r, LayerSimStats& st, const sc_time& t0, const DramStats& dram0);
 
   model::Accelerator accel_;
   model::Tech tech_;
@@ -177,32 +188,44 @@ private:
   sc_core::sc_signal<int> sig_layer, sig_tile, sig_state;
 };
 
-LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
-  const model::Layer& l = job.layer;
-  const model::Mapping& m = job.mapping;
-  LayerSimStats st;
-  st.name = l.name.empty() ? "layer" + std::to_string(index) : l.name;
-  LayerData data =
-      LayerData::random(l, opt_.seed + std::uint32_t(index), opt_.a_signed, opt_.w_signed);
-  const LayerFormat fmt{l, opt_.a_signed, opt_.w_signed, tech_.psum_bits};
-  const auto ext = model::extents(l);
-  const DramImage img(l, m, tech_.psum_bits);
-  const auto& nt = img.nt;
-  std::int64_t per_group = 1;
-  for (int d = 0; d < model::kNumDims; ++d) per_group *= nt[d];
-  const std::int64_t total = per_group * l.groups;
-  const int ps = tech_.psum_bits;
+// One layer's walk over its tiles: the layer, its mapping, its data and DRAM image, the
+// loop-nest position of every iteration, and the DMA bookkeeping of the run.
+struct LayerRun {
+  using Key = std::tuple<int, int, int, int, int, int>;
+  const model::Layer& l;
+  const model::Mapping& m;
+  LayerData data;
+  LayerFormat fmt;
+  std::array<int, model::kNumDims> ext;
+  DramImage img;
+  std::int64_t per_group = 1, total = 0;
+  int ps = 0;
+  Buffers buf;
+  std::map<Key, bool> out_written; // output tiles holding partial sums in DRAM
+  std::uint64_t act_dram = 0, wgt_dram = 0, out_wr = 0, out_rd = 0; // bits moved by the DMA
+  TileActivity sum;                                                 // of every tile
+  std::int64_t compute = 0;                                         // cycles
+
+  LayerRun(const Job& job, int index, const SimOptions& opt, const model::Tech& tech,
+           const model::Accelerator& a)
+      : l(job.layer), m(job.mapping),
+        data(LayerData::random(l, opt.seed + std::uint32_t(index), opt.a_signed, opt.w_signed)),
+        fmt{l, opt.a_signed, opt.w_signed, tech.psum_bits}, ext(model::extents(l)),
+        img(l, m, tech.psum_bits), ps(tech.psum_bits), buf(make_buffers(a)) {
+    for (int d = 0; d < model::kNumDims; ++d) per_group *= img.nt[d];
+    total = per_group * l.groups;
+  }
 
   // Iteration i -> tile, walking the loops in mapping order (outermost first).
-  auto tile_of = [&](std::int64_t i) {
+  Tile tile_of(std::int64_t i) const {
     Tile t;
     t.group = int(i / per_group);
     std::int64_t r = i % per_group;
     std::array<int, model::kNumDims> idx{};
     for (int p = model::kNumDims - 1; p >= 0; --p) {
       int d = int(m.order[p]);
-      idx[d] = int(r % nt[d]);
-      r /= nt[d];
+      idx[d] = int(r % img.nt[d]);
+      r /= img.nt[d];
     }
     auto at = [&](Dim d, int& o0, int& sz) {
       int di = int(d);
@@ -215,181 +238,193 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
     at(Dim::IC, t.ic0, t.ic);
     at(Dim::OC, t.oc0, t.oc);
     return t;
-  };
-  using Key = std::tuple<int, int, int, int, int, int>;
-  auto act_key = [](const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, t.ic0, -1}; };
-  auto wgt_key = [](const Tile& t) { return Key{t.group, -1, -1, -1, t.ic0, t.oc0}; };
-  auto out_key = [](const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, -1, t.oc0}; };
-  std::map<Key, bool> out_written; // output tiles holding partial sums in DRAM
+  }
+  static Key act_key(const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, t.ic0, -1}; }
+  static Key wgt_key(const Tile& t) { return Key{t.group, -1, -1, -1, t.ic0, t.oc0}; }
+  static Key out_key(const Tile& t) { return Key{t.group, t.n0, t.ow0, t.oh0, -1, t.oc0}; }
+};
 
-  // The host puts the layer's operands into DRAM (untimed), one slot per distinct tile.
-  for (std::int64_t i = 0; i < total; ++i) {
-    Tile t = tile_of(i);
+// The host puts the layer's operands into DRAM (untimed), one slot per distinct tile.
+void AcceleratorTop::put_operands(LayerRun& r) {
+  for (std::int64_t i = 0; i < r.total; ++i) {
+    Tile t = r.tile_of(i);
     if (t.oc0 == 0) {
-      pack_act_tile(data, t, scratch_);
-      port.debug_write(img.act_addr(t, m), scratch_.data(), scratch_.size());
+      pack_act_tile(r.data, t, scratch_);
+      port.debug_write(r.img.act_addr(t, r.m), scratch_.data(), scratch_.size());
     }
     if (t.n0 == 0 && t.ow0 == 0 && t.oh0 == 0) {
-      pack_wgt_tile(data, t, scratch_);
-      port.debug_write(img.wgt_addr(t, m), scratch_.data(), scratch_.size());
+      pack_wgt_tile(r.data, t, scratch_);
+      port.debug_write(r.img.wgt_addr(t, r.m), scratch_.data(), scratch_.size());
     }
   }
+}
 
-  // Banked ping-pong SRAMs: DMA fills one half while the array works on the other.
-  Buffers buf = make_buffers(accel_);
-  std::uint64_t act_dram = 0, wgt_dram = 0, out_wr = 0, out_rd = 0;
-  // A tile burst from DRAM into the fill half of `b`.
-  auto load = [&](Buffer& b, std::uint64_t addr, std::uint64_t bits) {
-    std::size_t bytes = bytes_of(bits);
-    scratch_.resize(bytes);
-    sc_time done = port.issue_read(addr, bytes, scratch_.data());
-    b.load_bytes(b.fill_half(), scratch_.data(), bytes);
-    return done;
-  };
-  // Loads a tile needs that the previous tile did not leave in the buffers; they land in
-  // the fill halves, which become compute halves at the tile boundary (swap_for).
-  auto issue_loads = [&](const Tile& t, const Tile* prev) {
-    sc_time ready = sc_core::sc_time_stamp();
-    if (!prev || act_key(t) != act_key(*prev)) {
-      act_dram += act_tile_bits(l, t);
-      ready = std::max(ready, load(buf.abuf, img.act_addr(t, m), act_tile_bits(l, t)));
-    }
-    if (!prev || wgt_key(t) != wgt_key(*prev)) {
-      wgt_dram += wgt_tile_bits(l, t);
-      ready = std::max(ready, load(buf.wbuf, img.wgt_addr(t, m), wgt_tile_bits(l, t)));
-    }
-    if ((!prev || out_key(t) != out_key(*prev)) && out_written.count(out_key(t))) {
-      out_rd += out_tile_bits(t, ps);
-      ready = std::max(ready, load(buf.obuf, img.out_addr(t, m), out_tile_bits(t, ps)));
-    }
-    return ready;
-  };
-  auto swap_for = [&](const Tile& t, const Tile* prev) {
-    if (!prev || act_key(t) != act_key(*prev)) buf.abuf.swap();
-    if (!prev || wgt_key(t) != wgt_key(*prev)) buf.wbuf.swap();
-  };
+// A tile burst from DRAM into the fill half of `b`; returns its completion time.
+sc_time AcceleratorTop::load(Buffer& b, std::uint64_t addr, std::uint64_t bits) {
+  std::size_t bytes = bytes_of(bits);
+  scratch_.resize(bytes);
+  sc_time done = port.issue_read(addr, bytes, scratch_.data());
+  b.load_bytes(b.fill_half(), scratch_.data(), bytes);
+  return done;
+}
 
-  engine_->reset();
-  if (other_) other_->reset();
-  const sc_time t0 = sc_core::sc_time_stamp();
-  const DramStats dram0 = dram.stats();
-  TileActivity sum;
-  std::int64_t compute = 0;
+// Loads a tile needs that the previous tile did not leave in the buffers; they land in
+// the fill halves, which become compute halves at the tile boundary (swap_for).
+sc_time AcceleratorTop::issue_loads(LayerRun& r, const Tile& t, const Tile* prev) {
+  sc_time ready = sc_core::sc_time_stamp();
+  if (!prev || LayerRun::act_key(t) != LayerRun::act_key(*prev)) {
+    r.act_dram += act_tile_bits(r.l, t);
+    ready = std::max(ready, load(r.buf.abuf, r.img.act_addr(t, r.m), act_tile_bits(r.l, t)));
+  }
+  if (!prev || LayerRun::wgt_key(t) != LayerRun::wgt_key(*prev)) {
+    r.wgt_dram += wgt_tile_bits(r.l, t);
+    ready = std::max(ready, load(r.buf.wbuf, r.img.wgt_addr(t, r.m), wgt_tile_bits(r.l, t)));
+  }
+  if ((!prev || LayerRun::out_key(t) != LayerRun::out_key(*prev)) &&
+      r.out_written.count(LayerRun::out_key(t))) {
+    r.out_rd += out_tile_bits(t, r.ps);
+    ready = std::max(ready, load(r.buf.obuf, r.img.out_addr(t, r.m), out_tile_bits(t, r.ps)));
+  }
+  return ready;
+}
+
+void AcceleratorTop::swap_for(LayerRun& r, const Tile& t, const Tile* prev) {
+  if (!prev || LayerRun::act_key(t) != LayerRun::act_key(*prev)) r.buf.abuf.swap();
+  if (!prev || LayerRun::wgt_key(t) != LayerRun::wgt_key(*prev)) r.buf.wbuf.swap();
+}
+
+// Computes one tile on the engine (and on the other engine with cross_check, which must
+// agree on cycles and outputs) and advances SystemC time by its cycles.
+void AcceleratorTop::compute(LayerRun& r, const Tile& cur, OutTile& out, const CycleHook& hook,
+                             std::int64_t i, LayerSimStats& st) {
+  std::unique_ptr<Buffers> before;
+  OutTile out_before = out;
+  if (other_) before = std::make_unique<Buffers>(r.buf);
+  TileActivity a = compute_tile(*engine_, r.fmt, cur, r.buf, out, hook);
+  if (other_) {
+    TileActivity b = compute_tile(*other_, r.fmt, cur, *before, out_before);
+    bool same = true;
+    const Half h = r.buf.obuf.compute_half();
+    for (std::int64_t w = 0; w * 32 < std::int64_t(out_tile_bits(cur, r.ps)); ++w)
+      same = same && r.buf.obuf.peek(h, w) == before->obuf.peek(h, w);
+    if (b.cycles != a.cycles || !same)
+      throw std::runtime_error("engines disagree on " + st.name + " tile " + std::to_string(i) +
+                               ": " + std::to_string(a.cycles) + " vs " + std::to_string(b.cycles) +
+                               " cycles" + (same ? "" : ", different outputs"));
+    ++st.cross_checked_tiles;
+  }
+  if (opt_.skip_idle) sc_core::wait(double(a.cycles) * period_);
+  r.compute += std::int64_t(a.cycles);
+  r.sum.abuf_read_bits += a.abuf_read_bits;
+  r.sum.wbuf_read_bits += a.wbuf_read_bits;
+  r.sum.obuf_read_bits += a.obuf_read_bits;
+  r.sum.obuf_write_bits += a.obuf_write_bits;
+  r.sum.macs += a.macs;
+}
+
+// The tile loop: every tile computes while the next one's operands load, finished output
+// tiles are written back from the drain half.
+void AcceleratorTop::run_tiles(LayerRun& r, LayerSimStats& st, const sc_time& t0) {
   OutTile out;
-  Tile cur = tile_of(0);
-  wait_until(issue_loads(cur, nullptr), "the first tile's operands");
-  swap_for(cur, nullptr);
-  out.reset(cur, ps, false);
+  Tile cur = r.tile_of(0);
+  wait_until(issue_loads(r, cur, nullptr), "the first tile's operands");
+  swap_for(r, cur, nullptr);
+  out.reset(cur, r.ps, false);
   sc_time store_done = sc_core::sc_time_stamp();
   CycleHook hook;
   if (!opt_.skip_idle) hook = CycleHook{&AcceleratorTop::tick, this};
-  std::int64_t next_report = total / 10;
-  for (std::int64_t i = 0; i < total; ++i) {
+  std::int64_t next_report = r.total / 10;
+  for (std::int64_t i = 0; i < r.total; ++i) {
     sig_tile.write(int(i));
-    const bool last = i + 1 == total;
-    Tile next = last ? cur : tile_of(i + 1);
+    const bool last = i + 1 == r.total;
+    Tile next = last ? cur : r.tile_of(i + 1);
     // Double buffering: the next tile's operands load while this one computes.
-    sc_time next_ready = last ? sc_core::sc_time_stamp() : issue_loads(next, &cur);
+    sc_time next_ready = last ? sc_core::sc_time_stamp() : issue_loads(r, next, &cur);
     sig_state.write(1);
-    std::unique_ptr<Buffers> before;
-    OutTile out_before = out;
-    if (other_) before = std::make_unique<Buffers>(buf);
-    TileActivity a = compute_tile(*engine_, fmt, cur, buf, out, hook);
-    if (other_) {
-      TileActivity b = compute_tile(*other_, fmt, cur, *before, out_before);
-      bool same = true;
-      const Half h = buf.obuf.compute_half();
-      for (std::int64_t w = 0; w * 32 < std::int64_t(out_tile_bits(cur, ps)); ++w)
-        same = same && buf.obuf.peek(h, w) == before->obuf.peek(h, w);
-      if (b.cycles != a.cycles || !same)
-        throw std::runtime_error("engines disagree on " + st.name + " tile " + std::to_string(i) +
-                                 ": " + std::to_string(a.cycles) + " vs " +
-                                 std::to_string(b.cycles) + " cycles" +
-                                 (same ? "" : ", different outputs"));
-      ++st.cross_checked_tiles;
-    }
-    if (opt_.skip_idle) sc_core::wait(double(a.cycles) * period_);
-    compute += std::int64_t(a.cycles);
-    sum.abuf_read_bits += a.abuf_read_bits;
-    sum.wbuf_read_bits += a.wbuf_read_bits;
-    sum.obuf_read_bits += a.obuf_read_bits;
-    sum.obuf_write_bits += a.obuf_write_bits;
-    sum.macs += a.macs;
-    if (last || out_key(next) != out_key(cur)) {
+    compute(r, cur, out, hook, i, st);
+    if (last || LayerRun::out_key(next) != LayerRun::out_key(cur)) {
       // The finished output tile moves to the drain half (once the previous write-back
       // has left it) and streams to DRAM; the next tile's partial sums, if it had any,
       // arrived in the other half and become the compute half.
       wait_until(store_done, "the previous output tile's write-back");
-      buf.obuf.swap();
-      const std::uint64_t bits = out_tile_bits(cur, ps);
+      r.buf.obuf.swap();
+      const std::uint64_t bits = out_tile_bits(cur, r.ps);
       drain_.resize(bytes_of(bits));
-      buf.obuf.store_bytes(buf.obuf.fill_half(), drain_.data(), drain_.size());
-      out_written[out_key(cur)] = true;
-      out_wr += bits;
-      store_done = port.issue_write(img.out_addr(cur, m), drain_.data(), drain_.size());
-      if (!last) out.reset(next, ps, out_written.count(out_key(next)) > 0);
+      r.buf.obuf.store_bytes(r.buf.obuf.fill_half(), drain_.data(), drain_.size());
+      r.out_written[LayerRun::out_key(cur)] = true;
+      r.out_wr += bits;
+      store_done = port.issue_write(r.img.out_addr(cur, r.m), drain_.data(), drain_.size());
+      if (!last) out.reset(next, r.ps, r.out_written.count(LayerRun::out_key(next)) > 0);
     }
     if (!last) {
       wait_until(next_ready, "the next tile's operands");
-      swap_for(next, &cur);
+      swap_for(r, next, &cur);
     }
     cur = next;
-    if (opt_.progress && total >= 10 && i + 1 >= next_report) {
-      opt_.progress(st.name + ": " + std::to_string((i + 1) * 100 / total) + "% of " +
-                    std::to_string(total) + " tiles, " + std::to_string(cycles_since(t0)) +
+    if (opt_.progress && r.total >= 10 && i + 1 >= next_report) {
+      opt_.progress(st.name + ": " + std::to_string((i + 1) * 100 / r.total) + "% of " +
+                    std::to_string(r.total) + " tiles, " + std::to_string(cycles_since(t0)) +
                     " cycles");
-      next_report += total / 10;
+      next_report += r.total / 10;
     }
   }
   wait_until(store_done, "the last output tile's write-back");
   sig_state.write(0);
+}
 
-  // The outputs as the host reads them back from DRAM.
+// The outputs as the host reads them back from DRAM.
+std::vector<std::int32_t> AcceleratorTop::read_outputs(LayerRun& r) {
+  const model::Layer& l = r.l;
   const int oh = l.oh(), ow = l.ow();
   std::vector<std::int32_t> result(std::size_t(l.n) * l.oc * oh * ow, 0);
-  for (std::int64_t i = 0; i < total; ++i) {
-    Tile t = tile_of(i);
+  for (std::int64_t i = 0; i < r.total; ++i) {
+    Tile t = r.tile_of(i);
     if (t.ic0 != 0) continue;
-    drain_.resize(bytes_of(out_tile_bits(t, ps)));
-    port.debug_read(img.out_addr(t, m), drain_.size(), drain_.data());
+    drain_.resize(bytes_of(out_tile_bits(t, r.ps)));
+    port.debug_read(r.img.out_addr(t, r.m), drain_.size(), drain_.data());
     for (int o = 0; o < t.oc; ++o)
       for (int n = 0; n < t.n; ++n)
         for (int y = 0; y < t.oh; ++y)
           for (int x = 0; x < t.ow; ++x) {
             int og = t.group * l.ocg() + t.oc0 + o;
             result[((std::size_t(t.n0 + n) * l.oc + og) * oh + t.oh0 + y) * ow + t.ow0 + x] =
-                out_tile_value(drain_.data(), t, ps, o, n, y, x);
+                out_tile_value(drain_.data(), t, r.ps, o, n, y, x);
           }
   }
+  return result;
+}
+
+// Cycles, traffic (as the estimator counts it), energy and utilization of the run.
+void AcceleratorTop::account(const LayerRun& r, LayerSimStats& st, const sc_time& t0,
+                             const DramStats& dram0) {
   auto banks = [](const Buffer& b) {
     return BankCounts{b.banks(), b.bank_reads(), b.bank_writes()};
   };
-  st.abuf_banks = banks(buf.abuf);
-  st.wbuf_banks = banks(buf.wbuf);
-  st.obuf_banks = banks(buf.obuf);
-
-  st.tiles = total;
+  st.abuf_banks = banks(r.buf.abuf);
+  st.wbuf_banks = banks(r.buf.wbuf);
+  st.obuf_banks = banks(r.buf.obuf);
+  st.tiles = r.total;
   st.cycles = cycles_since(t0);
-  st.compute_cycles = compute;
-  st.stall_cycles = st.cycles - compute;
+  st.compute_cycles = r.compute;
+  st.stall_cycles = st.cycles - r.compute;
   st.latency_s = double(st.cycles) / accel_.clock_hz;
   const DramStats& ds = dram.stats();
   auto& tr = st.traffic;
-  tr.abuf_read = double(sum.abuf_read_bits);
-  tr.abuf_write = double(act_dram);
-  tr.wbuf_read = double(sum.wbuf_read_bits);
-  tr.wbuf_write = double(wgt_dram);
+  tr.abuf_read = double(r.sum.abuf_read_bits);
+  tr.abuf_write = double(r.act_dram);
+  tr.wbuf_read = double(r.sum.wbuf_read_bits);
+  tr.wbuf_write = double(r.wgt_dram);
   // Reloaded partial sums are written by the DMA and read by the array's first
   // accumulation (counted in obuf_read_bits); finished tiles are read by the drain.
-  tr.obuf_read = double(sum.obuf_read_bits + out_wr);
-  tr.obuf_write = double(sum.obuf_write_bits + out_rd);
+  tr.obuf_read = double(r.sum.obuf_read_bits + r.out_wr);
+  tr.obuf_write = double(r.sum.obuf_write_bits + r.out_rd);
   // DRAM moves whole bytes.
   tr.dram_read = double(ds.bits_read - dram0.bits_read);
   tr.dram_write = double(ds.bits_written - dram0.bits_written);
   constexpr double kPJ = 1e-12;
-  const double pf = model::macs_per_fusion_unit(l.a_bits, l.w_bits);
+  const double pf = model::macs_per_fusion_unit(r.l.a_bits, r.l.w_bits);
   auto& e = st.energy;
-  e.pe = double(sum.macs) / pf * k_.e_fu * kPJ;
+  e.pe = double(r.sum.macs) / pf * k_.e_fu * kPJ;
   e.abuf = (tr.abuf_read * k_.abuf_r + tr.abuf_write * k_.abuf_w) * kPJ;
   e.wbuf = (tr.wbuf_read * k_.wbuf_r + tr.wbuf_write * k_.wbuf_w) * kPJ;
   e.obuf = (tr.obuf_read * k_.obuf_r + tr.obuf_write * k_.obuf_w) * kPJ;
@@ -397,23 +432,41 @@ LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
   e.leak = k_.leak_w * st.latency_s;
   st.energy_j = e.total();
   double peak = double(accel_.fusion_units()) * pf;
-  st.utilization = st.cycles > 0 ? double(l.macs()) / (double(st.cycles) * peak) : 0;
+  st.utilization = st.cycles > 0 ? double(r.l.macs()) / (double(st.cycles) * peak) : 0;
+}
 
-  if (opt_.check_outputs) {
-    auto ref = reference_conv(data);
-    st.outputs = std::int64_t(ref.size());
-    for (std::size_t i = 0; i < ref.size(); ++i)
-      if (ref[i] != result[i]) {
-        if (st.mismatches++ == 0) {
-          std::size_t x = i % ow, y = i / ow % oh, o = i / (std::size_t(ow) * oh) % l.oc,
-                      n = i / (std::size_t(ow) * oh * l.oc);
-          std::ostringstream s;
-          s << "n=" << n << " oc=" << o << " y=" << y << " x=" << x << ": simulated " << result[i]
-            << ", reference " << ref[i];
-          st.first_mismatch = s.str();
-        }
+// Compares the outputs with the reference convolution; names the first wrong one.
+void check_outputs(const LayerRun& r, const std::vector<std::int32_t>& result, LayerSimStats& st) {
+  const model::Layer& l = r.l;
+  const int oh = l.oh(), ow = l.ow();
+  auto ref = reference_conv(r.data);
+  st.outputs = std::int64_t(ref.size());
+  for (std::size_t i = 0; i < ref.size(); ++i)
+    if (ref[i] != result[i]) {
+      if (st.mismatches++ == 0) {
+        std::size_t x = i % ow, y = i / ow % oh, o = i / (std::size_t(ow) * oh) % l.oc,
+                    n = i / (std::size_t(ow) * oh * l.oc);
+        std::ostringstream s;
+        s << "n=" << n << " oc=" << o << " y=" << y << " x=" << x << ": simulated " << result[i]
+          << ", reference " << ref[i];
+        st.first_mismatch = s.str();
       }
-  }
+    }
+}
+
+LayerSimStats AcceleratorTop::run_layer(const Job& job, int index) {
+  LayerSimStats st;
+  st.name = job.layer.name.empty() ? "layer" + std::to_string(index) : job.layer.name;
+  LayerRun r(job, index, opt_, tech_, accel_);
+  put_operands(r);
+  engine_->reset();
+  if (other_) other_->reset();
+  const sc_time t0 = sc_core::sc_time_stamp();
+  const DramStats dram0 = dram.stats();
+  run_tiles(r, st, t0);
+  const std::vector<std::int32_t> result = read_outputs(r);
+  account(r, st, t0, dram0);
+  if (opt_.check_outputs) check_outputs(r, result, st);
   if (opt_.progress)
     opt_.progress(
         st.name + ": done, " + std::to_string(st.cycles) + " cycles (" +
