@@ -15,9 +15,9 @@
 #include <torch/serialize/archive.h>
 #include <torch/types.h>
 
-#include "search/data.hpp"
-#include "search/derive.hpp"
-#include "search/supernet.hpp"
+#include "search/nn/data.hpp"
+#include "search/nn/derive.hpp"
+#include "search/nn/supernet.hpp"
 
 namespace brickyard::search {
 

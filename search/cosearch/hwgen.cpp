@@ -1,4 +1,4 @@
-#include "search/hwgen.hpp"
+#include "search/cosearch/hwgen.hpp"
 
 #include <algorithm>
 #include <chrono>

@@ -19,10 +19,10 @@
 #include <nlohmann/json.hpp>
 
 #include "model/accelerator.hpp"
-#include "search/data.hpp"
-#include "search/hwgen.hpp"
-#include "search/supernet.hpp"
-#include "search/train.hpp"
+#include "search/nn/data.hpp"
+#include "search/cosearch/hwgen.hpp"
+#include "search/nn/supernet.hpp"
+#include "search/nn/train.hpp"
 
 namespace brickyard::search {
 

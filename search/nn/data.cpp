@@ -1,4 +1,4 @@
-#include "search/data.hpp"
+#include "search/nn/data.hpp"
 
 #include <algorithm>
 #include <cmath>

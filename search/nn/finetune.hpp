@@ -9,8 +9,8 @@
 
 #include <torch/types.h>
 
-#include "search/data.hpp"
-#include "search/derive.hpp"
+#include "search/nn/data.hpp"
+#include "search/nn/derive.hpp"
 
 namespace brickyard::search {
 

@@ -1,4 +1,4 @@
-#include "search/model_file.hpp"
+#include "search/nn/model_file.hpp"
 
 #include <chrono>
 #include <cstdio>
@@ -8,9 +8,9 @@
 
 #include "model/error.hpp"
 #include "model/json_io.hpp"
-#include "search/output_dir.hpp"
-#include "search/supernet.hpp"
-#include "search/train.hpp"
+#include "search/nn/output_dir.hpp"
+#include "search/nn/supernet.hpp"
+#include "search/nn/train.hpp"
 
 namespace brickyard::search {
 

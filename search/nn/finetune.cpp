@@ -1,4 +1,4 @@
-#include "search/finetune.hpp"
+#include "search/nn/finetune.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -7,7 +7,7 @@
 #include <torch/optim/sgd.h>
 
 #include "model/error.hpp"
-#include "search/clock.hpp"
+#include "search/nn/clock.hpp"
 
 namespace brickyard::search {
 

@@ -1,4 +1,4 @@
-#include "search/allocate.hpp"
+#include "search/quantize/allocate.hpp"
 
 #include <glpk.h>
 

@@ -1,4 +1,4 @@
-#include "search/supernet.hpp"
+#include "search/nn/supernet.hpp"
 
 #include <cmath>
 #include <string>

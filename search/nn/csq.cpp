@@ -1,4 +1,4 @@
-#include "search/csq.hpp"
+#include "search/nn/csq.hpp"
 
 #include <algorithm>
 #include <cmath>

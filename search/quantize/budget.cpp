@@ -1,4 +1,4 @@
-#include "search/budget.hpp"
+#include "search/quantize/budget.hpp"
 
 #include <cmath>
 #include <cstdio>

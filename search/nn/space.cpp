@@ -1,4 +1,4 @@
-#include "search/space.hpp"
+#include "search/nn/space.hpp"
 
 #include <cctype>
 #include <filesystem>

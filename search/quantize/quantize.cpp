@@ -1,4 +1,4 @@
-#include "search/quantize.hpp"
+#include "search/quantize/quantize.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -12,12 +12,12 @@
 
 #include "model/error.hpp"
 #include "model/json_io.hpp"
-#include "search/clock.hpp"
-#include "search/model_file.hpp"
-#include "search/output_dir.hpp"
-#include "search/sensitivity.hpp"
-#include "search/supernet.hpp"
-#include "search/train.hpp"
+#include "search/nn/clock.hpp"
+#include "search/nn/model_file.hpp"
+#include "search/nn/output_dir.hpp"
+#include "search/quantize/sensitivity.hpp"
+#include "search/nn/supernet.hpp"
+#include "search/nn/train.hpp"
 
 namespace brickyard::search {
 

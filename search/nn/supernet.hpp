@@ -17,8 +17,8 @@
 #include <torch/nn/pimpl.h>
 #include <torch/types.h>
 
-#include "search/csq.hpp"
-#include "search/space.hpp"
+#include "search/nn/csq.hpp"
+#include "search/nn/space.hpp"
 
 namespace brickyard::search {
 

@@ -13,7 +13,7 @@
 #include <torch/types.h>
 
 #include "model/network.hpp"
-#include "search/supernet.hpp"
+#include "search/nn/supernet.hpp"
 
 namespace brickyard::search {
 

@@ -1,4 +1,4 @@
-#include "search/sweep.hpp"
+#include "search/cosearch/sweep.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "search/derive.hpp"
+#include "search/nn/derive.hpp"
 
 #include <algorithm>
 #include <string>

@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "search/data.hpp"
-#include "search/derive.hpp"
-#include "search/finetune.hpp"
-#include "search/space.hpp"
+#include "search/nn/data.hpp"
+#include "search/nn/derive.hpp"
+#include "search/nn/finetune.hpp"
+#include "search/nn/space.hpp"
 
 namespace brickyard::search {
 

@@ -1,4 +1,4 @@
-#include "search/train.hpp"
+#include "search/nn/train.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -21,7 +21,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include "model/error.hpp"
-#include "search/clock.hpp"
+#include "search/nn/clock.hpp"
 
 namespace brickyard::search {
 

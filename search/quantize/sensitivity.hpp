@@ -14,8 +14,8 @@
 
 #include <torch/types.h>
 
-#include "search/cost_table.hpp"
-#include "search/derive.hpp"
+#include "search/quantize/cost_table.hpp"
+#include "search/nn/derive.hpp"
 
 namespace brickyard::search {
 

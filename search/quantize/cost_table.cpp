@@ -1,4 +1,4 @@
-#include "search/cost_table.hpp"
+#include "search/quantize/cost_table.hpp"
 
 #include <fcntl.h>
 #include <signal.h>
@@ -21,7 +21,7 @@
 #include "model/error.hpp"
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
-#include "search/clock.hpp"
+#include "search/nn/clock.hpp"
 
 extern char** environ;
 

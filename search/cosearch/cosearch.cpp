@@ -1,4 +1,4 @@
-#include "search/cosearch.hpp"
+#include "search/cosearch/cosearch.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -16,10 +16,10 @@
 #include "model/json_io.hpp"
 #include "model/json_reader.hpp"
 #include "model/process.hpp"
-#include "search/clock.hpp"
-#include "search/derive.hpp"
-#include "search/finetune.hpp"
-#include "search/space.hpp"
+#include "search/nn/clock.hpp"
+#include "search/nn/derive.hpp"
+#include "search/nn/finetune.hpp"
+#include "search/nn/space.hpp"
 
 namespace brickyard::search {
 

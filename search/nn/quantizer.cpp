@@ -1,4 +1,4 @@
-#include "search/quantizer.hpp"
+#include "search/nn/quantizer.hpp"
 
 #include <ostream>
 #include <string>

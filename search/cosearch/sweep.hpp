@@ -15,7 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "search/cosearch.hpp"
+#include "search/cosearch/cosearch.hpp"
 
 namespace brickyard::search {
 

@@ -16,7 +16,7 @@
 
 #include <torch/types.h>
 
-#include "search/quantizer.hpp"
+#include "search/nn/quantizer.hpp"
 
 namespace brickyard::search {
 

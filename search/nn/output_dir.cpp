@@ -1,4 +1,4 @@
-#include "search/output_dir.hpp"
+#include "search/nn/output_dir.hpp"
 
 #include <unistd.h>
 

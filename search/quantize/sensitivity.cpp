@@ -1,4 +1,4 @@
-#include "search/sensitivity.hpp"
+#include "search/quantize/sensitivity.hpp"
 
 #include <algorithm>
 #include <chrono>
