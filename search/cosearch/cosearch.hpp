@@ -11,6 +11,7 @@
 // retrain the subnet with DAQU's precision transfer (8-bit first, then the chosen bits,
 // starting from the 8-bit weights); simulate the design cycle-accurately (a child
 // `brickyard simulate` process); write design.json, report.json, report.md.
+// The steps are in steps.hpp, the baselines in baselines.cpp, the retraining in retrain.hpp.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -19,24 +20,13 @@
 #include <nlohmann/json.hpp>
 
 #include "model/accelerator.hpp"
-#include "search/nn/data.hpp"
 #include "search/cosearch/hwgen.hpp"
+#include "search/cosearch/retrain.hpp"
+#include "search/nn/data.hpp"
 #include "search/nn/supernet.hpp"
 #include "search/nn/train.hpp"
 
 namespace brickyard::search {
-
-struct RetrainOptions {
-  bool enabled = true;
-  int transfer_epochs = 1; // at uniform 8 bits first (DAQU precision transfer)
-  int epochs = 3;          // then at the chosen bits
-  double lr = 0.05;
-  double weight_decay = 4e-5;
-  double label_smoothing = 0; // cross-entropy against (1 - e) one-hot + e uniform
-  std::int64_t batch_size = 128;
-  std::int64_t max_batches = 0; // per epoch (quick runs, tests), 0 = all
-  bool baseline = true;         // also train the uniform 8-bit subnet for transfer + epochs
-};
 
 struct CosearchConfig {
   std::string name = "cosearch";
@@ -96,12 +86,7 @@ struct CosearchResult {
   std::string checkpoint;   // its path
 };
 
+// The whole pipeline: the steps of steps.hpp in order.
 CosearchResult cosearch(const CosearchConfig& config, const CosearchRun& run);
-
-// `brickyard retrain`: retrains the subnet of a design.json written by cosearch (its
-// `cosearch` section names the space and data), starting from the supernet weights saved
-// beside it if present; updates the accuracy in a copy of the design (returned).
-nlohmann::json retrain_design(const std::string& design_path, const RetrainOptions& options,
-                              bool progress);
 
 } // namespace brickyard::search

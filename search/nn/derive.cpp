@@ -73,6 +73,12 @@ ArchChoice argmax_choice(const SupernetImpl& net) {
   return c;
 }
 
+ArchChoice with_bits(ArchChoice c, int bits) {
+  for (auto& b : c.a_bits) b = bits;
+  for (auto& b : c.w_bits) b = bits;
+  return c;
+}
+
 ArchWeights one_hot(const SupernetImpl& net, const ArchChoice& c) {
   const auto& s = net.space();
   check_choice(s, net.shapes(), c);

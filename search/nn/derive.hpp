@@ -25,6 +25,8 @@ struct ArchChoice {
 };
 
 ArchChoice argmax_choice(const SupernetImpl& net);
+// `c` with uniform bits everywhere (its uniform 8-bit baseline, say).
+ArchChoice with_bits(ArchChoice c, int bits);
 // One-hot weights selecting `c` in the supernet (its forward then computes the subnet).
 ArchWeights one_hot(const SupernetImpl& net, const ArchChoice& c);
 nlohmann::json to_json(const SearchSpace& s, const ArchChoice& c);

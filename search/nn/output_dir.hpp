@@ -1,5 +1,5 @@
 #pragma once
-// An all-or-nothing output directory (DESIGN.md: nothing half-written): files are written
+// An all-or-nothing output directory (docs/design.md: nothing half-written): files are written
 // into a sibling temp directory that commit() renames to the destination; an uncommitted
 // OutputDir removes its temp directory. An existing destination is an error
 // (SpecError("out")) unless `force`, which replaces it at commit().

@@ -222,21 +222,58 @@ void save_atomically(torch::serialize::OutputArchive& a, const std::string& path
   std::filesystem::rename(tmp, path);
 }
 
-SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
-                    const SearchOptions& o, const ArchHook* hook) {
+namespace {
+
+// Where one search() stands: optimizers, loaders, the next weight iteration of `epoch`
+// (start_it) and the architecture batches taken so far in it (start_a_done), the epoch's
+// running meters, the results so far.
+struct SearchState {
+  SearchState(SupernetImpl& n, const Dataset& d, const Split& sp, const SearchOptions& opt,
+              const ArchHook* h)
+      : net(n), data(d), split(sp), o(opt), hook(h) {}
+  SupernetImpl& net;
+  const Dataset& data;
+  const Split& split;
+  const SearchOptions& o;
+  const ArchHook* hook;
+  Clock::time_point t0;
+  std::vector<torch::Tensor> weights, arch;
+  std::unique_ptr<torch::optim::SGD> w_opt;
+  std::unique_ptr<torch::optim::Adam> a_opt;
+  std::unique_ptr<Loader> w_loader, a_loader;
+  std::int64_t w_iters = 0, a_iters = 0, total_iters = 0;
+  torch::Tensor val;
+  SearchResult result;
+  double tau = 0;
+  std::int64_t done_iters = 0;
+  int epoch = 0;
+  std::int64_t start_it = 0, start_a_done = 0;
+  Meter wm, am;
+  double elapsed_before = 0; // wall time of earlier sessions (resume)
+  at::Generator generator;
+  std::int64_t iters_before = 0; // of earlier sessions (ETA from this one's rate)
+  double total_elapsed() const { return elapsed_before + since(t0); }
+};
+
+// Checks the options, seeds, builds the optimizers and loaders (the search's start).
+void start_search(SearchState& s) {
+  SupernetImpl& net = s.net;
+  const Dataset& data = s.data;
+  const Split& split = s.split;
+  const SearchOptions& o = s.o;
   check_options(o);
   if (o.threads > 0) at::set_num_threads(o.threads);
   torch::manual_seed(o.seed);
-  const auto t0 = Clock::now();
+  s.t0 = Clock::now();
 
-  const auto weights = net.weight_parameters();
-  const auto arch = net.arch_parameters();
-  torch::optim::SGD w_opt(weights, torch::optim::SGDOptions(o.w_lr)
-                                       .momentum(o.w_momentum)
-                                       .weight_decay(o.w_weight_decay)
-                                       .nesterov(true));
-  torch::optim::Adam a_opt(
-      arch,
+  s.weights = net.weight_parameters();
+  s.arch = net.arch_parameters();
+  s.w_opt = std::make_unique<torch::optim::SGD>(s.weights, torch::optim::SGDOptions(o.w_lr)
+                                                               .momentum(o.w_momentum)
+                                                               .weight_decay(o.w_weight_decay)
+                                                               .nesterov(true));
+  s.a_opt = std::make_unique<torch::optim::Adam>(
+      s.arch,
       torch::optim::AdamOptions(o.arch_lr).betas({0.5, 0.999}).weight_decay(o.arch_weight_decay));
 
   LoaderOptions lw;
@@ -245,216 +282,257 @@ SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
   lw.drop_last = true; // no tiny last batch for BatchNorm
   LoaderOptions la = lw;
   la.seed = o.seed + 1;
-  Loader w_loader(data, split.train_w, lw);
-  Loader a_loader(data, split.train_a, la);
+  s.w_loader = std::make_unique<Loader>(data, split.train_w, lw);
+  s.a_loader = std::make_unique<Loader>(data, split.train_a, la);
   auto limit = [&](std::int64_t n) { return o.max_batches > 0 ? std::min(n, o.max_batches) : n; };
-  const std::int64_t w_iters = limit(w_loader.batches_per_epoch());
-  const std::int64_t a_iters =
-      a_loader.size() >= o.batch_size ? limit(a_loader.batches_per_epoch()) : 0;
-  if (w_iters == 0) throw model::SpecError("batch_size", "larger than the weight split");
-  const std::int64_t total_iters = w_iters * o.epochs;
-  torch::Tensor val = split.val;
-  if (o.val_limit > 0 && val.size(0) > o.val_limit) val = val.slice(0, 0, o.val_limit);
+  s.w_iters = limit(s.w_loader->batches_per_epoch());
+  s.a_iters = s.a_loader->size() >= o.batch_size ? limit(s.a_loader->batches_per_epoch()) : 0;
+  if (s.w_iters == 0) throw model::SpecError("batch_size", "larger than the weight split");
+  s.total_iters = s.w_iters * o.epochs;
+  s.val = split.val;
+  if (o.val_limit > 0 && s.val.size(0) > o.val_limit) s.val = s.val.slice(0, 0, o.val_limit);
+  s.tau = o.tau_start;
+  s.generator = at::detail::getDefaultCPUGenerator();
+}
 
-  SearchResult result;
-  double tau = o.tau_start;
-  std::int64_t done_iters = 0;
-  // Where the search stands: the next weight iteration `it` of `epoch`, the architecture
-  // batches `a_done` taken so far in that epoch, and the epoch's running meters.
-  int epoch = 0;
-  std::int64_t start_it = 0, start_a_done = 0;
-  Meter wm, am;
-  double elapsed_before = 0; // wall time of earlier sessions (resume)
-  auto generator = at::detail::getDefaultCPUGenerator();
-
-  auto save_checkpoint = [&](int at_epoch, std::int64_t next_it, std::int64_t a_done) {
-    if (o.checkpoint_path.empty()) return;
-    torch::serialize::OutputArchive a, n, wo, ao;
-    net.save(n);
-    a.write("net", n);
-    w_opt.save(wo);
-    a.write("w_opt", wo);
-    a_opt.save(ao);
-    a.write("a_opt", ao);
-    {
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      a.write("rng", generator.get_state(), /*is_buffer=*/true);
-    }
-    write_values(a, "position",
-                 {double(at_epoch), double(next_it), double(a_done), double(done_iters), tau,
-                  wm.loss, wm.correct, double(wm.n), am.loss, am.correct, double(am.n),
-                  elapsed_before + since(t0), result.time_limited ? 1.0 : 0.0});
-    std::vector<double> stats;
-    for (const auto& e : result.epochs) append_stats(stats, e);
-    write_values(a, "epochs", stats);
-    if (hook && hook->save) {
-      torch::serialize::OutputArchive h;
-      hook->save(h);
-      a.write("hook", h);
-    }
-    save_atomically(a, o.checkpoint_path);
-  };
-
-  if (o.resume) {
-    torch::serialize::InputArchive a, n, wo, ao;
-    try {
-      a.load_from(o.checkpoint_path);
-    } catch (const c10::Error&) {
-      throw model::SpecError("resume", "cannot read checkpoint '" + o.checkpoint_path + "'");
-    }
-    a.read("net", n);
-    net.load(n);
-    a.read("w_opt", wo);
-    w_opt.load(wo);
-    a.read("a_opt", ao);
-    a_opt.load(ao);
-    torch::Tensor rng;
-    a.read("rng", rng, /*is_buffer=*/true);
-    {
-      std::lock_guard<std::mutex> lock(generator.mutex());
-      generator.set_state(rng);
-    }
-    const auto p = read_values(a, "position");
-    if (p.size() != 13) throw model::SpecError("resume", "checkpoint of another version");
-    epoch = int(p[0]);
-    start_it = std::int64_t(p[1]);
-    start_a_done = std::int64_t(p[2]);
-    done_iters = std::int64_t(p[3]);
-    tau = p[4];
-    wm.loss = p[5], wm.correct = p[6], wm.n = std::int64_t(p[7]);
-    am.loss = p[8], am.correct = p[9], am.n = std::int64_t(p[10]);
-    elapsed_before = p[11];
-    result.time_limited = p[12] != 0;
-    const auto stats = read_values(a, "epochs");
-    for (std::size_t i = 0; i < stats.size() / kStatsFields; ++i)
-      result.epochs.push_back(stats_at(stats, i));
-    if (hook && hook->load) {
-      torch::serialize::InputArchive h;
-      a.read("hook", h);
-      hook->load(h);
-    }
+void save_checkpoint(SearchState& s, int at_epoch, std::int64_t next_it, std::int64_t a_done) {
+  const SearchOptions& o = s.o;
+  const ArchHook* hook = s.hook;
+  const Meter &wm = s.wm, &am = s.am;
+  if (o.checkpoint_path.empty()) return;
+  torch::serialize::OutputArchive a, n, wo, ao;
+  s.net.save(n);
+  a.write("net", n);
+  s.w_opt->save(wo);
+  a.write("w_opt", wo);
+  s.a_opt->save(ao);
+  a.write("a_opt", ao);
+  {
+    std::lock_guard<std::mutex> lock(s.generator.mutex());
+    a.write("rng", s.generator.get_state(), /*is_buffer=*/true);
   }
-  const std::int64_t iters_before = done_iters; // of earlier sessions (ETA from this one's rate)
-  EpochLog log(o.log_path);                     // rewritten from the checkpoint's epochs on resume
-  for (const auto& e : result.epochs) log.write(e);
-  auto total_elapsed = [&] { return elapsed_before + since(t0); };
-
-  for (; epoch < o.epochs && !result.time_limited && !result.interrupted; ++epoch) {
-    const auto te = Clock::now();
-    w_loader.start_epoch(epoch);
-    a_loader.start_epoch(epoch);
-    const bool arch_on = epoch >= o.warmup_epochs && a_iters > 0;
-    std::int64_t a_done = 0;
-    Batch b;
-    // Resuming inside an epoch: the loaders replay the epoch's order and augmentation.
-    for (std::int64_t i = 0; i < start_it; ++i) w_loader.next(b);
-    for (; a_done < start_a_done; ++a_done) a_loader.next(b);
-    const std::int64_t first_it = start_it;
-    start_it = start_a_done = 0;
-    bool stopped_inside = false;
-    if (first_it == 0) wm = Meter{}, am = Meter{};
-    for (std::int64_t it = first_it; it < w_iters && w_loader.next(b); ++it) {
-      tau = o.tau_start * std::pow(o.tau_decay, epoch + static_cast<double>(it) / w_iters);
-      // Weight step (w of Eq. 4): Gumbel-sampled supernet on train_w. Cosine learning rate
-      // over the planned iterations or, if sooner, the time limit.
-      double progress = static_cast<double>(done_iters) / static_cast<double>(total_iters);
-      if (o.time_limit_s > 0) progress = std::max(progress, total_elapsed() / o.time_limit_s);
-      set_lr(w_opt, 0.5 * o.w_lr * (1 + std::cos(M_PI * std::min(progress, 1.0))));
-      net.train();
-      set_requires_grad(arch, false);
-      auto logits = o.single_path_weights ? net.forward(b.images, net.sample_path(tau))
-                                          : net.forward(b.images, tau, true);
-      auto loss = torch::cross_entropy_loss(logits, b.labels);
-      w_opt.zero_grad();
-      loss.backward();
-      w_opt.step();
-      set_requires_grad(arch, true);
-      wm.add(logits.detach(), b.labels, loss.detach());
-      ++done_iters;
-      // Architecture step (alpha, beta) on train_a, interleaved proportionally.
-      while (arch_on && a_done < a_iters && a_done * w_iters < (it + 1) * a_iters) {
-        Batch ab;
-        if (!a_loader.next(ab)) break;
-        set_requires_grad(weights, false);
-        auto al = net.forward(ab.images, tau, true);
-        auto aloss = torch::cross_entropy_loss(al, ab.labels);
-        a_opt.zero_grad();
-        if (hook && hook->loss) {
-          (aloss + hook->loss(net, tau)).backward();
-        } else {
-          aloss.backward();
-        }
-        a_opt.step();
-        if (hook && hook->after_backward) hook->after_backward();
-        set_requires_grad(weights, true);
-        am.add(al.detach(), ab.labels, aloss.detach());
-        ++a_done;
-      }
-      const double elapsed = total_elapsed();
-      if (o.time_limit_s > 0 && elapsed >= o.time_limit_s) result.time_limited = true;
-      if ((o.stop && o.stop->load()) ||
-          (o.stop_after_iters > 0 && done_iters >= o.stop_after_iters))
-        result.interrupted = it + 1 < w_iters || epoch + 1 < o.epochs;
-      if (o.progress && ((it + 1) % o.progress_every == 0 || it + 1 == w_iters ||
-                         result.time_limited || result.interrupted)) {
-        const double rate =
-            since(t0) / static_cast<double>(std::max<std::int64_t>(1, done_iters - iters_before));
-        double eta = rate * static_cast<double>(total_iters - done_iters);
-        if (o.time_limit_s > 0) eta = std::min(eta, std::max(0.0, o.time_limit_s - elapsed));
-        std::fprintf(stderr,
-                     "search: epoch %d/%d %s %lld/%lld loss %.4f acc %.2f%% tau %.3f | %s "
-                     "elapsed, epoch ETA %s, total ETA %s\n",
-                     epoch + 1, o.epochs, bar(static_cast<double>(it + 1) / w_iters).c_str(),
-                     static_cast<long long>(it + 1), static_cast<long long>(w_iters),
-                     wm.mean_loss(), 100 * wm.accuracy(), tau, clock_text(elapsed).c_str(),
-                     clock_text(rate * static_cast<double>(w_iters - it - 1)).c_str(),
-                     clock_text(eta).c_str());
-      }
-      if (result.interrupted && it + 1 < w_iters) {
-        stopped_inside = true;
-        save_checkpoint(epoch, it + 1, a_done);
-        if (o.progress)
-          std::fprintf(stderr, "search: stopped in epoch %d after iteration %lld; checkpoint %s\n",
-                       epoch + 1, static_cast<long long>(it + 1), o.checkpoint_path.c_str());
-        break;
-      }
-      if (result.time_limited) break;
-    }
-    if (stopped_inside) break; // checkpoint written above
-    EpochStats e;
-    e.epoch = epoch;
-    e.tau = tau;
-    e.train_loss = wm.mean_loss();
-    e.train_accuracy = wm.accuracy();
-    e.arch_loss = am.mean_loss();
-    e.arch_accuracy = am.accuracy();
-    const double train_s = since(te);
-    e.images_per_s = static_cast<double>(wm.n + am.n) / std::max(train_s, 1e-9);
-    if (val.size(0) > 0) {
-      const auto v = evaluate(net, data, val, tau);
-      e.val_loss = v.loss;
-      e.val_accuracy = v.accuracy;
-    }
-    e.seconds = since(te);
-    if (o.progress)
-      std::fprintf(stderr,
-                   "search: epoch %d/%d done in %s: train loss %.4f acc %.2f%%, arch loss %.4f "
-                   "acc %.2f%%, val loss %.4f acc %.2f%%, %.0f images/s%s\n",
-                   epoch + 1, o.epochs, clock_text(e.seconds).c_str(), e.train_loss,
-                   100 * e.train_accuracy, e.arch_loss, 100 * e.arch_accuracy, e.val_loss,
-                   100 * e.val_accuracy, e.images_per_s,
-                   result.time_limited ? " (time limit reached)" : "");
-    log.write(e);
-    result.epochs.push_back(e);
-    if (hook && hook->end_of_epoch) hook->end_of_epoch(e);
-    wm = Meter{}, am = Meter{};
-    save_checkpoint(epoch + 1, 0, 0); // the position: the start of the next epoch
+  write_values(a, "position",
+               {double(at_epoch), double(next_it), double(a_done), double(s.done_iters), s.tau,
+                wm.loss, wm.correct, double(wm.n), am.loss, am.correct, double(am.n),
+                s.elapsed_before + since(s.t0), s.result.time_limited ? 1.0 : 0.0});
+  std::vector<double> stats;
+  for (const auto& e : s.result.epochs) append_stats(stats, e);
+  write_values(a, "epochs", stats);
+  if (hook && hook->save) {
+    torch::serialize::OutputArchive h;
+    hook->save(h);
+    a.write("hook", h);
   }
-  result.choice = argmax_choice(net);
-  log.write_choice(to_json(net.space(), result.choice));
-  result.final_tau = tau;
-  result.seconds = elapsed_before + since(t0);
-  return result;
+  save_atomically(a, o.checkpoint_path);
+}
+
+void load_checkpoint(SearchState& s) {
+  const SearchOptions& o = s.o;
+  const ArchHook* hook = s.hook;
+  Meter &wm = s.wm, &am = s.am;
+  torch::serialize::InputArchive a, n, wo, ao;
+  try {
+    a.load_from(o.checkpoint_path);
+  } catch (const c10::Error&) {
+    throw model::SpecError("resume", "cannot read checkpoint '" + o.checkpoint_path + "'");
+  }
+  a.read("net", n);
+  s.net.load(n);
+  a.read("w_opt", wo);
+  s.w_opt->load(wo);
+  a.read("a_opt", ao);
+  s.a_opt->load(ao);
+  torch::Tensor rng;
+  a.read("rng", rng, /*is_buffer=*/true);
+  {
+    std::lock_guard<std::mutex> lock(s.generator.mutex());
+    s.generator.set_state(rng);
+  }
+  const auto p = read_values(a, "position");
+  if (p.size() != 13) throw model::SpecError("resume", "checkpoint of another version");
+  s.epoch = int(p[0]);
+  s.start_it = std::int64_t(p[1]);
+  s.start_a_done = std::int64_t(p[2]);
+  s.done_iters = std::int64_t(p[3]);
+  s.tau = p[4];
+  wm.loss = p[5], wm.correct = p[6], wm.n = std::int64_t(p[7]);
+  am.loss = p[8], am.correct = p[9], am.n = std::int64_t(p[10]);
+  s.elapsed_before = p[11];
+  s.result.time_limited = p[12] != 0;
+  const auto stats = read_values(a, "epochs");
+  for (std::size_t i = 0; i < stats.size() / kStatsFields; ++i)
+    s.result.epochs.push_back(stats_at(stats, i));
+  if (hook && hook->load) {
+    torch::serialize::InputArchive h;
+    a.read("hook", h);
+    hook->load(h);
+  }
+}
+
+// Weight step (w of Eq. 4): Gumbel-sampled supernet on train_w. Cosine learning rate over
+// the planned iterations or, if sooner, the time limit.
+void weight_step(SearchState& s, const Batch& b) {
+  SupernetImpl& net = s.net;
+  const SearchOptions& o = s.o;
+  const double tau = s.tau;
+  double progress = static_cast<double>(s.done_iters) / static_cast<double>(s.total_iters);
+  if (o.time_limit_s > 0) progress = std::max(progress, s.total_elapsed() / o.time_limit_s);
+  set_lr(*s.w_opt, 0.5 * o.w_lr * (1 + std::cos(M_PI * std::min(progress, 1.0))));
+  net.train();
+  set_requires_grad(s.arch, false);
+  auto logits = o.single_path_weights ? net.forward(b.images, net.sample_path(tau))
+                                      : net.forward(b.images, tau, true);
+  auto loss = torch::cross_entropy_loss(logits, b.labels);
+  s.w_opt->zero_grad();
+  loss.backward();
+  s.w_opt->step();
+  set_requires_grad(s.arch, true);
+  s.wm.add(logits.detach(), b.labels, loss.detach());
+  ++s.done_iters;
+}
+
+// Architecture steps (alpha, beta) on train_a, interleaved proportionally with weight
+// iteration `it`; the hook adds its loss term (the co-search's hardware cost).
+void arch_steps(SearchState& s, std::int64_t it, std::int64_t& a_done) {
+  SupernetImpl& net = s.net;
+  const ArchHook* hook = s.hook;
+  const double tau = s.tau;
+  const std::int64_t w_iters = s.w_iters, a_iters = s.a_iters;
+  while (a_done < a_iters && a_done * w_iters < (it + 1) * a_iters) {
+    Batch ab;
+    if (!s.a_loader->next(ab)) break;
+    set_requires_grad(s.weights, false);
+    auto al = net.forward(ab.images, tau, true);
+    auto aloss = torch::cross_entropy_loss(al, ab.labels);
+    s.a_opt->zero_grad();
+    if (hook && hook->loss) {
+      (aloss + hook->loss(net, tau)).backward();
+    } else {
+      aloss.backward();
+    }
+    s.a_opt->step();
+    if (hook && hook->after_backward) hook->after_backward();
+    set_requires_grad(s.weights, true);
+    s.am.add(al.detach(), ab.labels, aloss.detach());
+    ++a_done;
+  }
+}
+
+void progress_line(const SearchState& s, std::int64_t it, double elapsed) {
+  const SearchOptions& o = s.o;
+  const std::int64_t w_iters = s.w_iters, total_iters = s.total_iters;
+  const double rate =
+      since(s.t0) / static_cast<double>(std::max<std::int64_t>(1, s.done_iters - s.iters_before));
+  double eta = rate * static_cast<double>(total_iters - s.done_iters);
+  if (o.time_limit_s > 0) eta = std::min(eta, std::max(0.0, o.time_limit_s - elapsed));
+  std::fprintf(stderr,
+               "search: epoch %d/%d %s %lld/%lld loss %.4f acc %.2f%% tau %.3f | %s "
+               "elapsed, epoch ETA %s, total ETA %s\n",
+               s.epoch + 1, o.epochs, bar(static_cast<double>(it + 1) / w_iters).c_str(),
+               static_cast<long long>(it + 1), static_cast<long long>(w_iters), s.wm.mean_loss(),
+               100 * s.wm.accuracy(), s.tau, clock_text(elapsed).c_str(),
+               clock_text(rate * static_cast<double>(w_iters - it - 1)).c_str(),
+               clock_text(eta).c_str());
+}
+
+// The epoch's statistics (validation included), log record, hook call and checkpoint.
+void finish_epoch(SearchState& s, EpochLog& log, Clock::time_point te) {
+  const SearchOptions& o = s.o;
+  const ArchHook* hook = s.hook;
+  SearchResult& result = s.result;
+  Meter &wm = s.wm, &am = s.am;
+  const int epoch = s.epoch;
+  EpochStats e;
+  e.epoch = epoch;
+  e.tau = s.tau;
+  e.train_loss = wm.mean_loss();
+  e.train_accuracy = wm.accuracy();
+  e.arch_loss = am.mean_loss();
+  e.arch_accuracy = am.accuracy();
+  const double train_s = since(te);
+  e.images_per_s = static_cast<double>(wm.n + am.n) / std::max(train_s, 1e-9);
+  if (s.val.size(0) > 0) {
+    const auto v = evaluate(s.net, s.data, s.val, s.tau);
+    e.val_loss = v.loss;
+    e.val_accuracy = v.accuracy;
+  }
+  e.seconds = since(te);
+  if (o.progress)
+    std::fprintf(stderr,
+                 "search: epoch %d/%d done in %s: train loss %.4f acc %.2f%%, arch loss %.4f "
+                 "acc %.2f%%, val loss %.4f acc %.2f%%, %.0f images/s%s\n",
+                 epoch + 1, o.epochs, clock_text(e.seconds).c_str(), e.train_loss,
+                 100 * e.train_accuracy, e.arch_loss, 100 * e.arch_accuracy, e.val_loss,
+                 100 * e.val_accuracy, e.images_per_s,
+                 result.time_limited ? " (time limit reached)" : "");
+  log.write(e);
+  result.epochs.push_back(e);
+  if (hook && hook->end_of_epoch) hook->end_of_epoch(e);
+  wm = Meter{}, am = Meter{};
+  save_checkpoint(s, epoch + 1, 0, 0); // the position: the start of the next epoch
+}
+
+// One epoch from the current position; false if the search stopped inside it (checkpoint
+// written).
+bool run_epoch(SearchState& s, EpochLog& log) {
+  const SearchOptions& o = s.o;
+  SearchResult& result = s.result;
+  const int epoch = s.epoch;
+  const std::int64_t w_iters = s.w_iters;
+  const auto te = Clock::now();
+  s.w_loader->start_epoch(epoch);
+  s.a_loader->start_epoch(epoch);
+  const bool arch_on = epoch >= o.warmup_epochs && s.a_iters > 0;
+  std::int64_t a_done = 0;
+  Batch b;
+  // Resuming inside an epoch: the loaders replay the epoch's order and augmentation.
+  for (std::int64_t i = 0; i < s.start_it; ++i) s.w_loader->next(b);
+  for (; a_done < s.start_a_done; ++a_done) s.a_loader->next(b);
+  const std::int64_t first_it = s.start_it;
+  s.start_it = s.start_a_done = 0;
+  if (first_it == 0) s.wm = Meter{}, s.am = Meter{};
+  for (std::int64_t it = first_it; it < w_iters && s.w_loader->next(b); ++it) {
+    s.tau = o.tau_start * std::pow(o.tau_decay, epoch + static_cast<double>(it) / w_iters);
+    weight_step(s, b);
+    if (arch_on) arch_steps(s, it, a_done);
+    const double elapsed = s.total_elapsed();
+    if (o.time_limit_s > 0 && elapsed >= o.time_limit_s) result.time_limited = true;
+    if ((o.stop && o.stop->load()) ||
+        (o.stop_after_iters > 0 && s.done_iters >= o.stop_after_iters))
+      result.interrupted = it + 1 < w_iters || epoch + 1 < o.epochs;
+    if (o.progress && ((it + 1) % o.progress_every == 0 || it + 1 == w_iters ||
+                       result.time_limited || result.interrupted))
+      progress_line(s, it, elapsed);
+    if (result.interrupted && it + 1 < w_iters) {
+      save_checkpoint(s, epoch, it + 1, a_done);
+      if (o.progress)
+        std::fprintf(stderr, "search: stopped in epoch %d after iteration %lld; checkpoint %s\n",
+                     epoch + 1, static_cast<long long>(it + 1), o.checkpoint_path.c_str());
+      return false;
+    }
+    if (result.time_limited) break;
+  }
+  finish_epoch(s, log, te);
+  return true;
+}
+
+} // namespace
+
+SearchResult search(SupernetImpl& net, const Dataset& data, const Split& split,
+                    const SearchOptions& o, const ArchHook* hook) {
+  SearchState s(net, data, split, o, hook);
+  start_search(s);
+  if (o.resume) load_checkpoint(s);
+  s.iters_before = s.done_iters;
+  EpochLog log(o.log_path); // rewritten from the checkpoint's epochs on resume
+  for (const auto& e : s.result.epochs) log.write(e);
+  for (; s.epoch < o.epochs && !s.result.time_limited && !s.result.interrupted; ++s.epoch)
+    if (!run_epoch(s, log)) break; // checkpoint written inside
+  s.result.choice = argmax_choice(net);
+  log.write_choice(to_json(net.space(), s.result.choice));
+  s.result.final_tau = s.tau;
+  s.result.seconds = s.elapsed_before + since(s.t0);
+  return s.result;
 }
 
 } // namespace brickyard::search

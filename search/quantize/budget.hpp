@@ -25,7 +25,7 @@ Budget parse_budget(const std::string& text, BudgetKind kind, const std::string&
 struct Budgets {
   std::optional<Budget> latency, energy;
 };
-// "latency=0.8,energy=0.9" (either or both), the DESIGN.md `--budget` form.
+// "latency=0.8,energy=0.9" (either or both), the docs/design.md `--budget` form.
 Budgets parse_budget_list(const std::string& text, const std::string& field);
 
 // "0.80x of uniform 8-bit" / "2.500 ms" / "1.200 mJ": for messages.

@@ -124,6 +124,241 @@ void write_atomically(const fs::path& p, const std::string& text) {
   fs::rename(tmp, p);
 }
 
+// Every layer at every pair: one network of L x P layers, layer-major.
+model::Network all_cells(const std::vector<model::Layer>& layers,
+                         const std::vector<BitPair>& pairs) {
+  model::Network all;
+  all.name = "cost_table";
+  for (const auto& l0 : layers)
+    for (const auto& p : pairs) {
+      model::Layer l = l0;
+      l.a_bits = p.a_bits;
+      l.w_bits = p.w_bits;
+      all.layers.push_back(l);
+    }
+  return all;
+}
+
+// Best mapping of every (layer, pair), mapped in parallel, and its estimated cost.
+CostTable map_cells(const model::Network& all, const std::vector<model::Layer>& layers,
+                    const model::Accelerator& accel, const std::vector<BitPair>& pairs,
+                    const CostTableOptions& o, const model::Tech& tech,
+                    const model::Calibration& cal) {
+  model::MapperOptions mo;
+  mo.objective = o.objective;
+  mo.threads = o.jobs;
+  const auto maps = model::map_network(all, accel, tech, cal, mo);
+
+  CostTable t;
+  t.pairs = pairs;
+  t.source = o.source;
+  t.cells.assign(layers.size(), std::vector<CellCost>(pairs.size()));
+  const std::size_t P = pairs.size();
+  for (std::size_t l = 0; l < layers.size(); ++l)
+    for (std::size_t j = 0; j < P; ++j) {
+      const auto& r = maps[l * P + j];
+      if (!r.feasible)
+        throw SpecError("accel", "layer '" + layers[l].name + "' at " +
+                                     std::to_string(pairs[j].a_bits) + "/" +
+                                     std::to_string(pairs[j].w_bits) +
+                                     " bits fits no mapping: " + r.cost.infeasible_reason);
+      auto& c = t.cells[l][j];
+      c.mapping = r.mapping;
+      c.cycles = r.cost.cycles;
+      c.latency_s = double(r.cost.cycles) / accel.clock_hz;
+      c.energy_j = r.cost.energy_j;
+    }
+  return t;
+}
+
+struct CacheLookup {
+  std::vector<std::vector<std::string>> keys; // [layer][pair]: everything a cell depends on
+  std::vector<std::vector<bool>> missing;     // [layer][pair]: not in the cache
+  std::int64_t n_missing = 0;
+};
+
+// Simulator: cache lookup by a key of everything the simulated numbers depend on; cached
+// cells are filled into t.
+CacheLookup read_cache(const model::Network& all, const model::Accelerator& accel,
+                       const CostTableOptions& o, const fs::path& cache, CostTable& t) {
+  const std::size_t P = t.pairs.size(), n_layers = t.cells.size();
+  const std::string sim_id = hex(fnv1a(slurp(o.brickyard_exe)));
+  const std::string tech_id = hex(fnv1a(slurp(tech_path(accel.tech))));
+  json acc = model::to_json(accel);
+  acc.erase("name");
+  if (o.use_cache) {
+    std::error_code ec;
+    fs::create_directories(cache, ec);
+    if (ec || !fs::is_directory(cache))
+      throw SpecError("cache", "cannot create '" + cache.string() + "'");
+  }
+  CacheLookup lookup;
+  lookup.keys.assign(n_layers, std::vector<std::string>(P));
+  lookup.missing.assign(n_layers, std::vector<bool>(P, true));
+  auto& keys = lookup.keys;
+  auto& missing = lookup.missing;
+  std::int64_t& n_missing = lookup.n_missing;
+  for (std::size_t l = 0; l < n_layers; ++l)
+    for (std::size_t j = 0; j < P; ++j) {
+      json lj = model::to_json(all.layers[l * P + j]);
+      lj.erase("name");
+      const json key = {{"kind", "brickyard quantize cost cell v1"},
+                        {"engine", "native"},
+                        {"layer", lj},
+                        {"accelerator", acc},
+                        {"mapping", model::to_json(t.cells[l][j].mapping)},
+                        {"tech", tech_id},
+                        {"simulator", sim_id}};
+      keys[l][j] = key.dump();
+      if (o.use_cache) {
+        const fs::path f = cache / (hex(fnv1a(keys[l][j])) + ".json");
+        std::error_code ec;
+        if (fs::exists(f, ec)) {
+          try {
+            const json c = json::parse(slurp(f));
+            if (c.at("key").get<std::string>() == keys[l][j]) {
+              auto& cell = t.cells[l][j];
+              cell.cycles = c.at("cycles").get<std::int64_t>();
+              cell.latency_s = c.at("latency_s").get<double>();
+              cell.energy_j = c.at("energy_j").get<double>();
+              cell.cached = true;
+              missing[l][j] = false;
+              ++t.cache_hits;
+              continue;
+            }
+          } catch (const std::exception&) {
+            // An unreadable entry is simulated again and rewritten.
+          }
+        }
+      }
+      ++n_missing;
+    }
+  return lookup;
+}
+
+// Groups: the missing layers of one pair, cut so that there are about 2 groups per job
+// (balance, and progress lines with an ETA); each group's design file written into `dir`.
+std::vector<Group> make_groups(const model::Network& all, const model::Accelerator& accel,
+                               const CostTableOptions& o, const CostTable& t, const CacheLookup& c,
+                               const fs::path& dir) {
+  const std::size_t P = t.pairs.size(), n_layers = t.cells.size();
+  const auto& missing = c.missing;
+  const std::int64_t n_missing = c.n_missing;
+  std::vector<Group> groups;
+  const std::int64_t chunk =
+      std::max<std::int64_t>(1, (n_missing + 2 * o.jobs - 1) / (2 * std::int64_t(o.jobs)));
+  for (std::size_t j = 0; j < P; ++j) {
+    Group g;
+    g.pair = int(j);
+    for (std::size_t l = 0; l < n_layers; ++l) {
+      if (!missing[l][j]) continue;
+      g.layers.push_back(l);
+      if (std::int64_t(g.layers.size()) == chunk) {
+        groups.push_back(g);
+        g.layers.clear();
+      }
+    }
+    if (!g.layers.empty()) groups.push_back(g);
+  }
+  for (std::size_t i = 0; i < groups.size(); ++i) {
+    auto& g = groups[i];
+    model::Network net;
+    net.name = "cost_group_" + std::to_string(i);
+    json mj = json::array();
+    for (auto l : g.layers) {
+      net.layers.push_back(all.layers[l * P + std::size_t(g.pair)]);
+      mj.push_back(model::to_json(t.cells[l][std::size_t(g.pair)].mapping));
+    }
+    const json design = {
+        {"network", model::to_json(net)}, {"accelerator", model::to_json(accel)}, {"mappings", mj}};
+    g.design = dir / ("group_" + std::to_string(i) + ".json");
+    g.out = dir / ("group_" + std::to_string(i) + ".out");
+    g.err = dir / ("group_" + std::to_string(i) + ".err");
+    std::ofstream(g.design) << design.dump();
+  }
+  return groups;
+}
+
+// Runs the groups' simulator children, `jobs` at a time, and fills t's cells (and the
+// cache) from each child's `brickyard simulate --json` output.
+void simulate_groups(std::vector<Group>& groups, const CostTableOptions& o, CostTable& t,
+                     const std::vector<std::vector<std::string>>& keys, const fs::path& cache) {
+  auto say = [&](const std::string& s) {
+    if (o.progress) o.progress(s);
+  };
+  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
+  const auto ts = Clock::now();
+  std::size_t next = 0, done = 0;
+  std::map<pid_t, std::size_t> running;
+  auto collect = [&](Group& g, int status) {
+    const std::string out = slurp(g.out);
+    if (status != 0)
+      throw std::runtime_error("cost table: brickyard simulate of " + g.design.filename().string() +
+                               " failed (status " + std::to_string(status) +
+                               "): " + last_line(slurp(g.err)));
+    json s;
+    try {
+      s = json::parse(out);
+    } catch (const std::exception&) {
+      throw std::runtime_error("cost table: brickyard simulate printed no JSON: " +
+                               out.substr(0, 200));
+    }
+    if (!s.at("outputs_bit_exact").get<bool>())
+      throw std::runtime_error("cost table: simulated outputs differ from the reference");
+    const auto& sl = s.at("layers");
+    if (sl.size() != g.layers.size())
+      throw std::runtime_error("cost table: simulator returned a wrong number of layers");
+    for (std::size_t i = 0; i < g.layers.size(); ++i) {
+      const auto l = g.layers[i];
+      const auto j = std::size_t(g.pair);
+      auto& cell = t.cells[l][j];
+      cell.cycles = sl[i].at("cycles").get<std::int64_t>();
+      cell.latency_s = sl[i].at("latency_s").get<double>();
+      cell.energy_j = sl[i].at("energy_j").get<double>();
+      cell.cached = false;
+      ++t.simulated;
+      if (o.use_cache) {
+        const json entry = {{"key", keys[l][j]},
+                            {"cycles", cell.cycles},
+                            {"latency_s", cell.latency_s},
+                            {"energy_j", cell.energy_j}};
+        write_atomically(cache / (hex(fnv1a(keys[l][j])) + ".json"), entry.dump() + "\n");
+      }
+    }
+  };
+  try {
+    while (done < groups.size()) {
+      while (next < groups.size() && running.size() < std::size_t(o.jobs)) {
+        auto& g = groups[next];
+        g.pid = spawn({o.brickyard_exe, "simulate", "--design", g.design.string(), "--json", "-q"},
+                      g.out, g.err);
+        running[g.pid] = next++;
+        ++t.children;
+      }
+      int st = 0;
+      const pid_t pid = waitpid(-1, &st, 0);
+      if (pid < 0) throw std::runtime_error("cost table: waitpid failed");
+      auto it = running.find(pid);
+      if (it == running.end()) continue; // not one of ours
+      Group& g = groups[it->second];
+      running.erase(it);
+      collect(g, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+      ++done;
+      const double el = since(ts);
+      say("costs: simulated " + std::to_string(done) + "/" + std::to_string(groups.size()) +
+          " groups (" + std::to_string(t.simulated) + " cells) | " + clock_text(el) +
+          " elapsed, ETA " + clock_text(el / double(done) * double(groups.size() - done)));
+    }
+  } catch (...) {
+    for (const auto& [pid, i] : running) {
+      kill(pid, SIGTERM);
+      int st = 0;
+      waitpid(pid, &st, 0);
+    }
+    throw;
+  }
+}
+
 } // namespace
 
 std::vector<BitPair> bit_pairs(const std::vector<int>& a_bits, const std::vector<int>& w_bits) {
@@ -201,40 +436,8 @@ CostTable build_cost_table(const std::vector<model::Layer>& layers, const model:
     if (o.progress) o.progress(s);
   };
 
-  // Best mapping of every (layer, pair): one network of L x P layers, mapped in parallel.
-  model::Network all;
-  all.name = "cost_table";
-  for (const auto& l0 : layers)
-    for (const auto& p : pairs) {
-      model::Layer l = l0;
-      l.a_bits = p.a_bits;
-      l.w_bits = p.w_bits;
-      all.layers.push_back(l);
-    }
-  model::MapperOptions mo;
-  mo.objective = o.objective;
-  mo.threads = o.jobs;
-  const auto maps = model::map_network(all, accel, tech, cal, mo);
-
-  CostTable t;
-  t.pairs = pairs;
-  t.source = o.source;
-  t.cells.assign(layers.size(), std::vector<CellCost>(pairs.size()));
-  const std::size_t P = pairs.size();
-  for (std::size_t l = 0; l < layers.size(); ++l)
-    for (std::size_t j = 0; j < P; ++j) {
-      const auto& r = maps[l * P + j];
-      if (!r.feasible)
-        throw SpecError("accel", "layer '" + layers[l].name + "' at " +
-                                     std::to_string(pairs[j].a_bits) + "/" +
-                                     std::to_string(pairs[j].w_bits) +
-                                     " bits fits no mapping: " + r.cost.infeasible_reason);
-      auto& c = t.cells[l][j];
-      c.mapping = r.mapping;
-      c.cycles = r.cost.cycles;
-      c.latency_s = double(r.cost.cycles) / accel.clock_hz;
-      c.energy_j = r.cost.energy_j;
-    }
+  const model::Network all = all_cells(layers, pairs);
+  CostTable t = map_cells(all, layers, accel, pairs, o, tech, cal);
   if (o.source == CostSource::Estimator) {
     t.seconds = since(t0);
     return t;
@@ -244,168 +447,18 @@ CostTable build_cost_table(const std::vector<model::Layer>& layers, const model:
   if (o.brickyard_exe.empty() || !fs::exists(o.brickyard_exe))
     throw std::runtime_error("cost table: the simulator binary '" + o.brickyard_exe +
                              "' is missing");
-  const std::string sim_id = hex(fnv1a(slurp(o.brickyard_exe)));
-  const std::string tech_id = hex(fnv1a(slurp(tech_path(accel.tech))));
-  json acc = model::to_json(accel);
-  acc.erase("name");
   const fs::path cache = o.cache_dir.empty() ? default_cost_cache_dir() : o.cache_dir;
-  if (o.use_cache) {
-    std::error_code ec;
-    fs::create_directories(cache, ec);
-    if (ec || !fs::is_directory(cache))
-      throw SpecError("cache", "cannot create '" + cache.string() + "'");
-  }
-  std::vector<std::vector<std::string>> keys(layers.size(), std::vector<std::string>(P));
-  std::vector<std::vector<bool>> missing(layers.size(), std::vector<bool>(P, true));
-  std::int64_t n_missing = 0;
-  for (std::size_t l = 0; l < layers.size(); ++l)
-    for (std::size_t j = 0; j < P; ++j) {
-      json lj = model::to_json(all.layers[l * P + j]);
-      lj.erase("name");
-      const json key = {{"kind", "brickyard quantize cost cell v1"},
-                        {"engine", "native"},
-                        {"layer", lj},
-                        {"accelerator", acc},
-                        {"mapping", model::to_json(t.cells[l][j].mapping)},
-                        {"tech", tech_id},
-                        {"simulator", sim_id}};
-      keys[l][j] = key.dump();
-      if (o.use_cache) {
-        const fs::path f = cache / (hex(fnv1a(keys[l][j])) + ".json");
-        std::error_code ec;
-        if (fs::exists(f, ec)) {
-          try {
-            const json c = json::parse(slurp(f));
-            if (c.at("key").get<std::string>() == keys[l][j]) {
-              auto& cell = t.cells[l][j];
-              cell.cycles = c.at("cycles").get<std::int64_t>();
-              cell.latency_s = c.at("latency_s").get<double>();
-              cell.energy_j = c.at("energy_j").get<double>();
-              cell.cached = true;
-              missing[l][j] = false;
-              ++t.cache_hits;
-              continue;
-            }
-          } catch (const std::exception&) {
-            // An unreadable entry is simulated again and rewritten.
-          }
-        }
-      }
-      ++n_missing;
-    }
-  say("costs: " + std::to_string(t.cache_hits) + " of " + std::to_string(layers.size() * P) +
-      " (layer, bits) cells cached, " + std::to_string(n_missing) + " to simulate");
-  if (n_missing == 0) {
+  const CacheLookup c = read_cache(all, accel, o, cache, t);
+  say("costs: " + std::to_string(t.cache_hits) + " of " +
+      std::to_string(layers.size() * t.pairs.size()) + " (layer, bits) cells cached, " +
+      std::to_string(c.n_missing) + " to simulate");
+  if (c.n_missing == 0) {
     t.seconds = since(t0);
     return t;
   }
-
-  // Groups: the missing layers of one pair, cut so that there are about 2 groups per job
-  // (balance, and progress lines with an ETA).
-  std::vector<Group> groups;
-  const std::int64_t chunk =
-      std::max<std::int64_t>(1, (n_missing + 2 * o.jobs - 1) / (2 * std::int64_t(o.jobs)));
-  for (std::size_t j = 0; j < P; ++j) {
-    Group g;
-    g.pair = int(j);
-    for (std::size_t l = 0; l < layers.size(); ++l) {
-      if (!missing[l][j]) continue;
-      g.layers.push_back(l);
-      if (std::int64_t(g.layers.size()) == chunk) {
-        groups.push_back(g);
-        g.layers.clear();
-      }
-    }
-    if (!g.layers.empty()) groups.push_back(g);
-  }
   TempDir tmp;
-  for (std::size_t i = 0; i < groups.size(); ++i) {
-    auto& g = groups[i];
-    model::Network net;
-    net.name = "cost_group_" + std::to_string(i);
-    json mj = json::array();
-    for (auto l : g.layers) {
-      net.layers.push_back(all.layers[l * P + std::size_t(g.pair)]);
-      mj.push_back(model::to_json(t.cells[l][std::size_t(g.pair)].mapping));
-    }
-    const json design = {
-        {"network", model::to_json(net)}, {"accelerator", model::to_json(accel)}, {"mappings", mj}};
-    g.design = tmp.path / ("group_" + std::to_string(i) + ".json");
-    g.out = tmp.path / ("group_" + std::to_string(i) + ".out");
-    g.err = tmp.path / ("group_" + std::to_string(i) + ".err");
-    std::ofstream(g.design) << design.dump();
-  }
-  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
-  const auto ts = Clock::now();
-  std::size_t next = 0, done = 0;
-  std::map<pid_t, std::size_t> running;
-  auto collect = [&](Group& g, int status) {
-    const std::string out = slurp(g.out);
-    if (status != 0)
-      throw std::runtime_error("cost table: brickyard simulate of " + g.design.filename().string() +
-                               " failed (status " + std::to_string(status) +
-                               "): " + last_line(slurp(g.err)));
-    json s;
-    try {
-      s = json::parse(out);
-    } catch (const std::exception&) {
-      throw std::runtime_error("cost table: brickyard simulate printed no JSON: " +
-                               out.substr(0, 200));
-    }
-    if (!s.at("outputs_bit_exact").get<bool>())
-      throw std::runtime_error("cost table: simulated outputs differ from the reference");
-    const auto& sl = s.at("layers");
-    if (sl.size() != g.layers.size())
-      throw std::runtime_error("cost table: simulator returned a wrong number of layers");
-    for (std::size_t i = 0; i < g.layers.size(); ++i) {
-      const auto l = g.layers[i];
-      const auto j = std::size_t(g.pair);
-      auto& cell = t.cells[l][j];
-      cell.cycles = sl[i].at("cycles").get<std::int64_t>();
-      cell.latency_s = sl[i].at("latency_s").get<double>();
-      cell.energy_j = sl[i].at("energy_j").get<double>();
-      cell.cached = false;
-      ++t.simulated;
-      if (o.use_cache) {
-        const json entry = {{"key", keys[l][j]},
-                            {"cycles", cell.cycles},
-                            {"latency_s", cell.latency_s},
-                            {"energy_j", cell.energy_j}};
-        write_atomically(cache / (hex(fnv1a(keys[l][j])) + ".json"), entry.dump() + "\n");
-      }
-    }
-  };
-  try {
-    while (done < groups.size()) {
-      while (next < groups.size() && running.size() < std::size_t(o.jobs)) {
-        auto& g = groups[next];
-        g.pid = spawn({o.brickyard_exe, "simulate", "--design", g.design.string(), "--json", "-q"},
-                      g.out, g.err);
-        running[g.pid] = next++;
-        ++t.children;
-      }
-      int st = 0;
-      const pid_t pid = waitpid(-1, &st, 0);
-      if (pid < 0) throw std::runtime_error("cost table: waitpid failed");
-      auto it = running.find(pid);
-      if (it == running.end()) continue; // not one of ours
-      Group& g = groups[it->second];
-      running.erase(it);
-      collect(g, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-      ++done;
-      const double el = since(ts);
-      say("costs: simulated " + std::to_string(done) + "/" + std::to_string(groups.size()) +
-          " groups (" + std::to_string(t.simulated) + " cells) | " + clock_text(el) +
-          " elapsed, ETA " + clock_text(el / double(done) * double(groups.size() - done)));
-    }
-  } catch (...) {
-    for (const auto& [pid, i] : running) {
-      kill(pid, SIGTERM);
-      int st = 0;
-      waitpid(pid, &st, 0);
-    }
-    throw;
-  }
+  std::vector<Group> groups = make_groups(all, accel, o, t, c, tmp.path);
+  simulate_groups(groups, o, t, c.keys, cache);
   t.seconds = since(t0);
   return t;
 }

@@ -17,10 +17,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "search/nn/finetune.hpp"
 #include "search/quantize/allocate.hpp"
 #include "search/quantize/budget.hpp"
 #include "search/quantize/cost_table.hpp"
-#include "search/nn/finetune.hpp"
 
 namespace brickyard::search {
 

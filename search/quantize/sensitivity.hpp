@@ -14,8 +14,8 @@
 
 #include <torch/types.h>
 
-#include "search/quantize/cost_table.hpp"
 #include "search/nn/derive.hpp"
+#include "search/quantize/cost_table.hpp"
 
 namespace brickyard::search {
 
