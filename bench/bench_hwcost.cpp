@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "model/json_io.hpp"
-#include "search/hwgen.hpp"
+#include "search/cosearch/hwgen.hpp"
 
 namespace {
 double median(std::vector<double> v) {

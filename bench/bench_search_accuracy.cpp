@@ -13,7 +13,7 @@
 #include <cstdlib>
 #include <string>
 
-#include "search/train.hpp"
+#include "search/nn/train.hpp"
 
 int main(int argc, char** argv) {
   using namespace brickyard::search;

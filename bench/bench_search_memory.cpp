@@ -37,7 +37,7 @@
 #include <ATen/Parallel.h>
 #include <torch/optim/sgd.h>
 
-#include "search/supernet.hpp"
+#include "search/nn/supernet.hpp"
 
 namespace {
 

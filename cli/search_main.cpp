@@ -14,10 +14,10 @@
 #include "cli/inputs.hpp"
 #include "model/error.hpp"
 #include "model/json_io.hpp"
-#include "search/cosearch.hpp"
-#include "search/model_file.hpp"
-#include "search/quantize.hpp"
-#include "search/sweep.hpp"
+#include "search/cosearch/cosearch.hpp"
+#include "search/nn/model_file.hpp"
+#include "search/quantize/quantize.hpp"
+#include "search/cosearch/sweep.hpp"
 
 namespace po = boost::program_options;
 using brickyard::model::SpecError;

@@ -3,7 +3,7 @@
 #include <random>
 
 #include "model/error.hpp"
-#include "search/allocate.hpp"
+#include "search/quantize/allocate.hpp"
 
 #include <catch2/catch.hpp>
 

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "model/error.hpp"
-#include "search/data.hpp"
+#include "search/nn/data.hpp"
 
 // After the torch headers: glog (via c10) defines CHECK too; Catch2's must win.
 #include <catch2/catch.hpp>

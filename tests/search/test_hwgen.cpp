@@ -4,7 +4,7 @@
 #include "model/json_io.hpp"
 #include "model/mapper.hpp"
 #include "model/spec.hpp"
-#include "search/hwgen.hpp"
+#include "search/cosearch/hwgen.hpp"
 
 // After the torch headers: glog (via c10) defines CHECK too; Catch2's must win.
 #include <catch2/catch.hpp>

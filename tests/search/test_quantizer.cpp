@@ -1,5 +1,5 @@
 #include "model/error.hpp"
-#include "search/quantizer.hpp"
+#include "search/nn/quantizer.hpp"
 
 // After the torch headers: glog (via c10) defines CHECK too; Catch2's must win.
 #include <catch2/catch.hpp>

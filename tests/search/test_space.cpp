@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/error.hpp"
-#include "search/space.hpp"
+#include "search/nn/space.hpp"
 
 #include <catch2/catch.hpp>
 

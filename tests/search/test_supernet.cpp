@@ -6,8 +6,8 @@
 
 #include "model/error.hpp"
 #include "model/network.hpp"
-#include "search/derive.hpp"
-#include "search/supernet.hpp"
+#include "search/nn/derive.hpp"
+#include "search/nn/supernet.hpp"
 
 // After the torch headers: glog (via c10) defines CHECK too; Catch2's must win.
 #include <catch2/catch.hpp>

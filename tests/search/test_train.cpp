@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "model/error.hpp"
-#include "search/train.hpp"
+#include "search/nn/train.hpp"
 
 // After the torch headers: glog (via c10) defines CHECK too; Catch2's must win.
 #include <catch2/catch.hpp>
