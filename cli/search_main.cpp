@@ -25,10 +25,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string sibling(const std::string& name) {
-  return (fs::read_symlink("/proc/self/exe").parent_path() / name).string();
-}
-
 std::atomic<bool> g_stop{false};
 
 // First Ctrl-C (or SIGTERM): finish the current iteration, write the checkpoint, exit 130.
@@ -99,7 +95,7 @@ int run_cosearch(const std::vector<std::string>& args) {
   run.out_dir = out;
   run.force = vm.count("force") > 0;
   run.progress = vm.count("quiet") == 0;
-  run.brickyard_exe = sibling("brickyard");
+
   run.stop = &g_stop;
   run.stop_after_iters = stop_after;
   std::signal(SIGINT, on_stop_signal);
@@ -323,7 +319,7 @@ int run_quantize(const std::vector<std::string>& args) {
   o.cost.source = brickyard::search::cost_source_from_string(cost, "cost");
   o.cost.objective = brickyard::model::objective_from_string(objective, "objective");
   o.cost.use_cache = vm.count("no-cache") == 0;
-  o.cost.brickyard_exe = sibling("brickyard");
+
   if (o.finetune.batch_size < 1) throw SpecError("batch-size", "must be >= 1");
   if (o.finetune.max_batches < 0) throw SpecError("max-batches", "must be >= 0");
   if (o.bn_batches < 1) throw SpecError("bn-batches", "must be >= 1");

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -75,7 +76,7 @@ struct CosearchRun {
   const std::atomic<bool>* stop = nullptr; // Ctrl-C: checkpoint and return, interrupted
   std::int64_t stop_after_iters = 0;       // stop as Ctrl-C would after this many (tests)
   std::function<void()> search_done;       // called when the search returns (restore signals)
-  std::string brickyard_exe;               // for the simulation child ("" = this process's binary)
+  std::vector<std::string> sim_worker_command; // the simulation worker ("" = the service's)
   bool progress = true;
 };
 

@@ -9,7 +9,8 @@
 #include "model/error.hpp"
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
-#include "model/process.hpp"
+#include "model/design.hpp"
+#include "sysc/service.hpp"
 #include "search/nn/clock.hpp"
 
 namespace brickyard::search {
@@ -318,43 +319,40 @@ json verify_in_simulation(const CosearchConfig& cfg, const CosearchRun& run, con
   // Cycle-accurate check of the final design.
   json sim = nullptr;
   if (cfg.simulate) {
-    say("simulating the design cycle by cycle (brickyard simulate --design design.json)");
-    const std::string exe =
-        run.brickyard_exe.empty() ? fs::read_symlink("/proc/self/exe").string() : run.brickyard_exe;
-    setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
-    const model::Run r = model::run(
-        {exe, "simulate", "--design", (out / "design.json").string(), "--json", "-q"}, false);
-    const int status = r.status;
-    const std::string& text = r.out;
-    try {
-      json s = json::parse(text);
-      json rows = json::array();
-      double worst = 0;
-      for (std::size_t i = 0; i < s.at("layers").size(); ++i) {
-        const auto& l = s["layers"][i];
-        const double est = double(final_ev.layers[i].cycles);
-        const double simc = l.at("cycles").get<double>();
-        const double err = simc > 0 ? (est - simc) / simc : 0;
-        worst = std::max(worst, std::abs(err));
-        rows.push_back({{"name", l.at("name")},
-                        {"est_cycles", est},
-                        {"sim_cycles", simc},
-                        {"cycles_error", err},
-                        {"est_energy_j", final_ev.layers[i].energy_j},
-                        {"sim_energy_j", l.at("energy_j")},
-                        {"bit_exact", l.at("mismatches").get<std::int64_t>() == 0}});
-      }
-      sim = {{"layers", rows},
-             {"latency_s", s.at("total").at("latency_s")},
-             {"energy_j", s.at("total").at("energy_j")},
-             {"max_abs_cycles_error", worst},
-             {"outputs_bit_exact", s.at("outputs_bit_exact")}};
-      design["simulated"] = sim;
-      model::write_text_file((out / "design.json").string(), design.dump(2) + "\n");
-    } catch (const std::exception& e) {
-      throw std::runtime_error("brickyard simulate of the design failed (status " +
-                               std::to_string(status) + "): " + text.substr(0, 400));
+    say("simulating the design cycle by cycle (a brickyard-sim worker)");
+    // The design as saved: what `brickyard simulate --design design.json` runs.
+    const model::Design d = model::load_design((out / "design.json").string());
+    sysc::SimJob job;
+    job.id = "the co-searched design";
+    job.network = d.network;
+    job.accel = d.accelerator;
+    job.mappings = d.mappings;
+    sysc::ServiceOptions so;
+    so.worker_command = run.sim_worker_command;
+    const sysc::SimStats s = sysc::simulate_job(job, so);
+    json rows = json::array();
+    double worst = 0;
+    for (std::size_t i = 0; i < s.layers.size(); ++i) {
+      const auto& l = s.layers[i];
+      const double est = double(final_ev.layers[i].cycles);
+      const double simc = double(l.cycles);
+      const double err = simc > 0 ? (est - simc) / simc : 0;
+      worst = std::max(worst, std::abs(err));
+      rows.push_back({{"name", l.name},
+                      {"est_cycles", est},
+                      {"sim_cycles", simc},
+                      {"cycles_error", err},
+                      {"est_energy_j", final_ev.layers[i].energy_j},
+                      {"sim_energy_j", l.energy_j},
+                      {"bit_exact", l.mismatches == 0}});
     }
+    sim = {{"layers", rows},
+           {"latency_s", s.latency_s},
+           {"energy_j", s.energy_j},
+           {"max_abs_cycles_error", worst},
+           {"outputs_bit_exact", sysc::mismatches(s) == 0}};
+    design["simulated"] = sim;
+    model::write_text_file((out / "design.json").string(), design.dump(2) + "\n");
   }
   return sim;
 }

@@ -10,7 +10,7 @@
 
 #include "model/error.hpp"
 #include "model/json_io.hpp"
-#include "model/process.hpp"
+#include "jobs/process.hpp"
 
 namespace brickyard::search {
 
@@ -107,7 +107,7 @@ std::string plot(const fs::path& out, const json& points, const json& baselines)
          "1.5 lc rgb '#7570b3' t 'random search, same exact-evaluation budget'\n"
       << "unset multiplot\n";
   }
-  const model::Run r = model::run({"gnuplot", gp.string()}, true);
+  const jobs::Run r = jobs::run({"gnuplot", gp.string()}, true);
   std::error_code ec;
   if (r.status != 0)
     return "plot skipped: gnuplot " + std::string(r.status == 127 ? "not found" : "failed") +

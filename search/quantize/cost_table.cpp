@@ -1,9 +1,5 @@
 #include "search/quantize/cost_table.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,12 +14,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "jobs/files.hpp"
+#include "jobs/pool.hpp"
 #include "model/error.hpp"
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
 #include "search/nn/clock.hpp"
-
-extern char** environ;
+#include "sysc/service.hpp"
 
 namespace brickyard::search {
 
@@ -33,12 +30,6 @@ using model::SpecError;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // FNV-1a, 64 bits: a cache file name, not a security property (the full key is stored in
 // the file and compared on reading).
@@ -60,57 +51,16 @@ std::string tech_path(const std::string& name_or_path) {
   return name_or_path;
 }
 
-std::string last_line(const std::string& s) {
-  std::string t = s;
-  while (!t.empty() && (t.back() == '\n' || t.back() == '\r')) t.pop_back();
-  const auto p = t.rfind('\n');
-  return p == std::string::npos ? t : t.substr(p + 1);
-}
 
-std::string clock_text(double s) {
-  char b[32];
-  if (s < 60)
-    std::snprintf(b, sizeof b, "%.1f s", s);
-  else
-    std::snprintf(b, sizeof b, "%dm%02ds", int(s) / 60, int(s) % 60);
-  return b;
-}
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "brickyard_costs_XXXXXX").string();
-    if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temp directory");
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
 
 // One simulator child: `brickyard simulate --design <group>.json --json -q`.
+// One simulation job: the missing layers of one bit pair, as a network on the accelerator.
 struct Group {
   int pair = 0;
   std::vector<std::size_t> layers;
-  fs::path design, out, err;
-  pid_t pid = -1;
+  sysc::SimJob job;
 };
-
-pid_t spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&fa, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<char*> a;
-  for (const auto& s : argv) a.push_back(const_cast<char*>(s.c_str()));
-  a.push_back(nullptr);
-  pid_t pid = -1;
-  const int rc = posix_spawn(&pid, a[0], &fa, nullptr, a.data(), environ);
-  posix_spawn_file_actions_destroy(&fa);
-  if (rc != 0) throw std::runtime_error("cannot start '" + argv[0] + "'");
-  return pid;
-}
 
 void write_atomically(const fs::path& p, const std::string& text) {
   // Unique temp name per process: two runs sharing a cache never write the same temp file.
@@ -182,8 +132,9 @@ struct CacheLookup {
 CacheLookup read_cache(const model::Network& all, const model::Accelerator& accel,
                        const CostTableOptions& o, const fs::path& cache, CostTable& t) {
   const std::size_t P = t.pairs.size(), n_layers = t.cells.size();
-  const std::string sim_id = hex(fnv1a(slurp(o.brickyard_exe)));
-  const std::string tech_id = hex(fnv1a(slurp(tech_path(accel.tech))));
+  const std::string sim_id = hex(fnv1a(jobs::slurp(
+      o.sim_worker_command.empty() ? sysc::worker_path() : o.sim_worker_command[0])));
+  const std::string tech_id = hex(fnv1a(jobs::slurp(tech_path(accel.tech))));
   json acc = model::to_json(accel);
   acc.erase("name");
   if (o.use_cache) {
@@ -215,7 +166,7 @@ CacheLookup read_cache(const model::Network& all, const model::Accelerator& acce
         std::error_code ec;
         if (fs::exists(f, ec)) {
           try {
-            const json c = json::parse(slurp(f));
+            const json c = json::parse(jobs::slurp(f));
             if (c.at("key").get<std::string>() == keys[l][j]) {
               auto& cell = t.cells[l][j];
               cell.cycles = c.at("cycles").get<std::int64_t>();
@@ -237,10 +188,10 @@ CacheLookup read_cache(const model::Network& all, const model::Accelerator& acce
 }
 
 // Groups: the missing layers of one pair, cut so that there are about 2 groups per job
-// (balance, and progress lines with an ETA); each group's design file written into `dir`.
+// (balance, and progress lines with an ETA), each one simulation job.
 std::vector<Group> make_groups(const model::Network& all, const model::Accelerator& accel,
-                               const CostTableOptions& o, const CostTable& t, const CacheLookup& c,
-                               const fs::path& dir) {
+                               const CostTableOptions& o, const CostTable& t,
+                               const CacheLookup& c) {
   const std::size_t P = t.pairs.size(), n_layers = t.cells.size();
   const auto& missing = c.missing;
   const std::int64_t n_missing = c.n_missing;
@@ -262,59 +213,46 @@ std::vector<Group> make_groups(const model::Network& all, const model::Accelerat
   }
   for (std::size_t i = 0; i < groups.size(); ++i) {
     auto& g = groups[i];
-    model::Network net;
-    net.name = "cost_group_" + std::to_string(i);
-    json mj = json::array();
+    g.job.id = "cost group " + std::to_string(i);
+    g.job.network.name = "cost_group_" + std::to_string(i);
     for (auto l : g.layers) {
-      net.layers.push_back(all.layers[l * P + std::size_t(g.pair)]);
-      mj.push_back(model::to_json(t.cells[l][std::size_t(g.pair)].mapping));
+      g.job.network.layers.push_back(all.layers[l * P + std::size_t(g.pair)]);
+      g.job.mappings.push_back(t.cells[l][std::size_t(g.pair)].mapping);
     }
-    const json design = {
-        {"network", model::to_json(net)}, {"accelerator", model::to_json(accel)}, {"mappings", mj}};
-    g.design = dir / ("group_" + std::to_string(i) + ".json");
-    g.out = dir / ("group_" + std::to_string(i) + ".out");
-    g.err = dir / ("group_" + std::to_string(i) + ".err");
-    std::ofstream(g.design) << design.dump();
+    g.job.accel = accel;
   }
   return groups;
 }
 
-// Runs the groups' simulator children, `jobs` at a time, and fills t's cells (and the
-// cache) from each child's `brickyard simulate --json` output.
+// Simulates the groups through the simulation service, `jobs` workers at a time, and
+// fills t's cells (and the cache) from each group's results.
 void simulate_groups(std::vector<Group>& groups, const CostTableOptions& o, CostTable& t,
                      const std::vector<std::vector<std::string>>& keys, const fs::path& cache) {
   auto say = [&](const std::string& s) {
     if (o.progress) o.progress(s);
   };
-  setenv("SC_COPYRIGHT_MESSAGE", "DISABLE", 1);
   const auto ts = Clock::now();
-  std::size_t next = 0, done = 0;
-  std::map<pid_t, std::size_t> running;
-  auto collect = [&](Group& g, int status) {
-    const std::string out = slurp(g.out);
-    if (status != 0)
-      throw std::runtime_error("cost table: brickyard simulate of " + g.design.filename().string() +
-                               " failed (status " + std::to_string(status) +
-                               "): " + last_line(slurp(g.err)));
-    json s;
-    try {
-      s = json::parse(out);
-    } catch (const std::exception&) {
-      throw std::runtime_error("cost table: brickyard simulate printed no JSON: " +
-                               out.substr(0, 200));
-    }
-    if (!s.at("outputs_bit_exact").get<bool>())
+  std::vector<sysc::SimJob> sims;
+  for (const auto& g : groups) sims.push_back(g.job);
+  sysc::ServiceOptions so;
+  so.jobs = o.jobs;
+  so.worker_command = o.sim_worker_command;
+  so.on_done = [&](const sysc::SimOutcome& r, std::size_t done, std::size_t total) {
+    const Group& g = groups[r.index];
+    ++t.children;
+    if (!r.ok) throw std::runtime_error("cost table: simulation of " + g.job.id + " failed: " + r.error);
+    if (sysc::mismatches(r.stats))
       throw std::runtime_error("cost table: simulated outputs differ from the reference");
-    const auto& sl = s.at("layers");
+    const auto& sl = r.stats.layers;
     if (sl.size() != g.layers.size())
       throw std::runtime_error("cost table: simulator returned a wrong number of layers");
     for (std::size_t i = 0; i < g.layers.size(); ++i) {
       const auto l = g.layers[i];
       const auto j = std::size_t(g.pair);
       auto& cell = t.cells[l][j];
-      cell.cycles = sl[i].at("cycles").get<std::int64_t>();
-      cell.latency_s = sl[i].at("latency_s").get<double>();
-      cell.energy_j = sl[i].at("energy_j").get<double>();
+      cell.cycles = sl[i].cycles;
+      cell.latency_s = sl[i].latency_s;
+      cell.energy_j = sl[i].energy_j;
       cell.cached = false;
       ++t.simulated;
       if (o.use_cache) {
@@ -325,38 +263,12 @@ void simulate_groups(std::vector<Group>& groups, const CostTableOptions& o, Cost
         write_atomically(cache / (hex(fnv1a(keys[l][j])) + ".json"), entry.dump() + "\n");
       }
     }
+    const double el = since(ts);
+    say("costs: simulated " + std::to_string(done) + "/" + std::to_string(total) + " groups (" +
+        std::to_string(t.simulated) + " cells) | " + jobs::clock_text(el) + " elapsed, ETA " +
+        jobs::clock_text(el / double(done) * double(total - done)));
   };
-  try {
-    while (done < groups.size()) {
-      while (next < groups.size() && running.size() < std::size_t(o.jobs)) {
-        auto& g = groups[next];
-        g.pid = spawn({o.brickyard_exe, "simulate", "--design", g.design.string(), "--json", "-q"},
-                      g.out, g.err);
-        running[g.pid] = next++;
-        ++t.children;
-      }
-      int st = 0;
-      const pid_t pid = waitpid(-1, &st, 0);
-      if (pid < 0) throw std::runtime_error("cost table: waitpid failed");
-      auto it = running.find(pid);
-      if (it == running.end()) continue; // not one of ours
-      Group& g = groups[it->second];
-      running.erase(it);
-      collect(g, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-      ++done;
-      const double el = since(ts);
-      say("costs: simulated " + std::to_string(done) + "/" + std::to_string(groups.size()) +
-          " groups (" + std::to_string(t.simulated) + " cells) | " + clock_text(el) +
-          " elapsed, ETA " + clock_text(el / double(done) * double(groups.size() - done)));
-    }
-  } catch (...) {
-    for (const auto& [pid, i] : running) {
-      kill(pid, SIGTERM);
-      int st = 0;
-      waitpid(pid, &st, 0);
-    }
-    throw;
-  }
+  sysc::simulate_jobs(sims, so);
 }
 
 } // namespace
@@ -444,9 +356,10 @@ CostTable build_cost_table(const std::vector<model::Layer>& layers, const model:
   }
 
   // Simulator: cache lookup by a key of everything the simulated numbers depend on.
-  if (o.brickyard_exe.empty() || !fs::exists(o.brickyard_exe))
-    throw std::runtime_error("cost table: the simulator binary '" + o.brickyard_exe +
-                             "' is missing");
+  const std::string worker =
+      o.sim_worker_command.empty() ? sysc::worker_path() : o.sim_worker_command[0];
+  if (!fs::exists(worker))
+    throw std::runtime_error("cost table: the simulation worker '" + worker + "' is missing");
   const fs::path cache = o.cache_dir.empty() ? default_cost_cache_dir() : o.cache_dir;
   const CacheLookup c = read_cache(all, accel, o, cache, t);
   say("costs: " + std::to_string(t.cache_hits) + " of " +
@@ -456,8 +369,7 @@ CostTable build_cost_table(const std::vector<model::Layer>& layers, const model:
     t.seconds = since(t0);
     return t;
   }
-  TempDir tmp;
-  std::vector<Group> groups = make_groups(all, accel, o, t, c, tmp.path);
+  std::vector<Group> groups = make_groups(all, accel, o, t, c);
   simulate_groups(groups, o, t, c.keys, cache);
   t.seconds = since(t0);
   return t;

@@ -42,7 +42,9 @@ struct CostTableOptions {
   int jobs = 1;                                           // simulator children at a time
   std::string cache_dir;                                  // "" = default_cost_cache_dir()
   bool use_cache = true;     // read and write the cache (simulator only)
-  std::string brickyard_exe; // the `brickyard` binary that simulates (simulator only)
+  // The simulation worker (simulator only; "" = the service's brickyard-sim); its
+  // contents are part of the cache key.
+  std::vector<std::string> sim_worker_command;
   std::string calibration;   // estimator coefficients ("" = data/calibration/default.json)
   std::function<void(const std::string&)> progress; // progress lines (none if empty)
 };

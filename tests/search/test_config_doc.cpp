@@ -13,8 +13,8 @@
 
 #include "model/json_io.hpp"
 #include "model/json_reader.hpp"
-#include "search/cosearch.hpp"
-#include "search/space.hpp"
+#include "search/cosearch/cosearch.hpp"
+#include "search/nn/space.hpp"
 
 #include <catch2/catch.hpp>
 

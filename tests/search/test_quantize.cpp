@@ -172,7 +172,6 @@ TEST_CASE("quantize: simulated cost cells are cached; a second run simulates not
   const std::vector<BitPair> pairs = {{8, 8}, {2, 4}};
   CostTableOptions o;
   o.source = CostSource::Simulator;
-  o.brickyard_exe = BRICKYARD_EXE;
   o.cache_dir = (tmp.path / "cache").string();
   o.jobs = 2;
   const CostTable a = build_cost_table(layers, accel, pairs, o);
