@@ -1,5 +1,5 @@
 #pragma once
-// Optional MPI (DESIGN.md "Scale"): `mpirun -np N brickyard calibrate ...` spreads the
+// Optional MPI (docs/design.md "Scale"): `mpirun -np N brickyard calibrate ...` spreads the
 // groups over the ranks. MPI is initialized only when the process was launched by
 // mpirun (OpenMPI's OMPI_COMM_WORLD_SIZE, or PMI_SIZE, in the environment), so the plain
 // binary runs without an MPI runtime; without MPI support in the build, a launch under

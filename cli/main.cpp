@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
       std::vector<std::string> a = {exe.string(), cmd};
       a.insert(a.end(), args.begin(), args.end());
       // LibTorch's OpenMP threads spin while waiting; on shared cores that makes 2 threads
-      // several times slower than 1 (search/README measurements). Passive waiting costs
+      // several times slower than 1 (measured, search/nn/README.md). Passive waiting costs
       // nothing on idle cores. libgomp reads this when it loads, hence here.
       setenv("OMP_WAIT_POLICY", "PASSIVE", 0);
       std::vector<char*> argv2;

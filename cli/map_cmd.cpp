@@ -1,4 +1,4 @@
-// `brickyard map` / `brickyard estimate`: inputs per the CLI contract in DESIGN.md.
+// `brickyard map` / `brickyard estimate`: inputs per the CLI contract in docs/design.md.
 #include <boost/program_options.hpp>
 
 #include <cstdio>

@@ -1,5 +1,5 @@
 #pragma once
-// design.json (../shared/DESIGN.md, "Files a user sees"): the network, the accelerator and
+// design.json (docs/design.md, "Files a user sees"): the network, the accelerator and
 // one mapping per layer, plus whatever costs and accuracy the tool that wrote it adds.
 // Input of `simulate --design` and `export-rtl`.
 #include <string>
