@@ -15,9 +15,9 @@
 #include "model/error.hpp"
 #include "model/json_io.hpp"
 #include "search/cosearch/cosearch.hpp"
+#include "search/cosearch/sweep.hpp"
 #include "search/nn/model_file.hpp"
 #include "search/quantize/quantize.hpp"
-#include "search/cosearch/sweep.hpp"
 
 namespace po = boost::program_options;
 using brickyard::model::SpecError;

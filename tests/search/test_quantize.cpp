@@ -12,15 +12,15 @@
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
 #include "model/mapper.hpp"
-#include "search/quantize/budget.hpp"
-#include "search/quantize/cost_table.hpp"
 #include "search/nn/data.hpp"
 #include "search/nn/derive.hpp"
 #include "search/nn/finetune.hpp"
 #include "search/nn/output_dir.hpp"
-#include "search/quantize/sensitivity.hpp"
 #include "search/nn/supernet.hpp"
 #include "search/nn/train.hpp"
+#include "search/quantize/budget.hpp"
+#include "search/quantize/cost_table.hpp"
+#include "search/quantize/sensitivity.hpp"
 
 // After the torch headers: glog (via c10) defines CHECK too; Catch2's must win.
 #include <catch2/catch.hpp>
