@@ -6,11 +6,14 @@
 // kernel allocates and switches by hand) that tracer crashes in 13 of 20 runs of one DRAM
 // test ("Tracer caught signal 11 ... LeakSanitizer has encountered a fatal error"), so the
 // sanitizer stage passed or failed by chance. LSan consults this hook before it stops the
-// world: leak checking is off exactly for processes that created a SystemC simulation
-// context, and stays on for every other process (the CLI parsers, calibration's parent,
-// model/ tests). AddressSanitizer and UBSan stay on everywhere.
+// world: leak checking is off exactly for processes that started the SystemC kernel (left
+// elaboration: sc_start created the coroutines), and stays on for every other process,
+// including those that link SystemC but never start it (the CLI parsers, calibration's
+// parent). libsystemc creates its simulation context at static initialisation, so the
+// context alone says nothing. AddressSanitizer and UBSan stay on everywhere.
 #include <systemc>
 
 extern "C" int __lsan_is_turned_off() {
-  return sc_core::sc_curr_simcontext != nullptr;
+  return sc_core::sc_curr_simcontext != nullptr &&
+         sc_core::sc_get_status() != sc_core::SC_ELABORATION;
 }

@@ -6,12 +6,12 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "model/design.hpp"
 #include "model/error.hpp"
 #include "model/estimator.hpp"
 #include "model/json_io.hpp"
-#include "model/design.hpp"
-#include "sysc/service.hpp"
 #include "search/nn/clock.hpp"
+#include "sysc/service.hpp"
 
 namespace brickyard::search {
 

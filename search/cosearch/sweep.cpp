@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
+#include "jobs/process.hpp"
 #include "model/error.hpp"
 #include "model/json_io.hpp"
-#include "jobs/process.hpp"
 
 namespace brickyard::search {
 

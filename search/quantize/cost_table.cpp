@@ -30,7 +30,6 @@ using model::SpecError;
 
 namespace {
 
-
 // FNV-1a, 64 bits: a cache file name, not a security property (the full key is stored in
 // the file and compared on reading).
 std::uint64_t fnv1a(const std::string& s, std::uint64_t h = 1469598103934665603ull) {
@@ -50,9 +49,6 @@ std::string tech_path(const std::string& name_or_path) {
     return model::data_dir() + "/tech/" + name_or_path + ".json";
   return name_or_path;
 }
-
-
-
 
 // One simulator child: `brickyard simulate --design <group>.json --json -q`.
 // One simulation job: the missing layers of one bit pair, as a network on the accelerator.
@@ -132,8 +128,8 @@ struct CacheLookup {
 CacheLookup read_cache(const model::Network& all, const model::Accelerator& accel,
                        const CostTableOptions& o, const fs::path& cache, CostTable& t) {
   const std::size_t P = t.pairs.size(), n_layers = t.cells.size();
-  const std::string sim_id = hex(fnv1a(jobs::slurp(
-      o.sim_worker_command.empty() ? sysc::worker_path() : o.sim_worker_command[0])));
+  const std::string sim_id = hex(fnv1a(
+      jobs::slurp(o.sim_worker_command.empty() ? sysc::worker_path() : o.sim_worker_command[0])));
   const std::string tech_id = hex(fnv1a(jobs::slurp(tech_path(accel.tech))));
   json acc = model::to_json(accel);
   acc.erase("name");
@@ -240,7 +236,8 @@ void simulate_groups(std::vector<Group>& groups, const CostTableOptions& o, Cost
   so.on_done = [&](const sysc::SimOutcome& r, std::size_t done, std::size_t total) {
     const Group& g = groups[r.index];
     ++t.children;
-    if (!r.ok) throw std::runtime_error("cost table: simulation of " + g.job.id + " failed: " + r.error);
+    if (!r.ok)
+      throw std::runtime_error("cost table: simulation of " + g.job.id + " failed: " + r.error);
     if (sysc::mismatches(r.stats))
       throw std::runtime_error("cost table: simulated outputs differ from the reference");
     const auto& sl = r.stats.layers;
