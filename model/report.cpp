@@ -71,21 +71,17 @@ json map_report_json(const ResolvedDesign& r, const std::vector<MapResult>& resu
   json layers = json::array();
   for (std::size_t i = 0; i < results.size(); ++i) {
     const auto& c = results[i].cost;
-    layers.push_back({{"name", d.network.layers[i].name},
-                      {"cycles", c.cycles},
-                      {"compute_cycles", c.compute_cycles},
-                      {"stall_cycles", c.stall_cycles},
-                      {"latency_s", c.latency_s},
-                      {"energy_j", c.energy_j},
-                      {"utilization", c.utilization},
-                      {"macs", d.network.layers[i].macs()},
-                      {"mapping", to_json(results[i].mapping)},
-                      {"breakdown", to_json(c.energy)},
-                      {"traffic_bits", to_json(c.traffic)},
-                      {"search",
-                       {{"evaluated", results[i].evaluated},
-                        {"feasible", results[i].feasible_count},
-                        {"seconds", results[i].seconds}}}});
+    // The estimator's cost object (without "feasible": every layer here fits) and what
+    // the mapper adds.
+    json l = to_json(c);
+    l.erase("feasible");
+    l["name"] = d.network.layers[i].name;
+    l["macs"] = d.network.layers[i].macs();
+    l["mapping"] = to_json(results[i].mapping);
+    l["search"] = {{"evaluated", results[i].evaluated},
+                   {"feasible", results[i].feasible_count},
+                   {"seconds", results[i].seconds}};
+    layers.push_back(l);
   }
   const Totals t = totals(results);
   return {{"layers", layers},
