@@ -23,6 +23,8 @@ using jobs::run;
 
 namespace {
 
+using Say = std::function<void(const std::string&)>;
+
 double since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
@@ -36,18 +38,11 @@ std::vector<std::string> rtl_sources(const fs::path& out) {
 
 } // namespace
 
-VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
-  auto say = [&](const std::string& s) {
-    if (opt.progress) opt.progress(s);
-  };
-  const fs::path out = fs::absolute(out_dir);
-  const model::Design d = model::load_design((out / "design.json").string());
-  const auto& a = d.accelerator;
-  VerifyReport rep;
-  rep.tolerance = opt.tolerance;
-  const std::string verilator = BRICKYARD_VERILATOR;
+namespace {
 
-  // 1. Lint.
+// 1. verilator --lint-only -Wall on the exported top.
+void lint(const fs::path& out, VerifyReport& rep, const Say& say) {
+  const std::string verilator = BRICKYARD_VERILATOR;
   say("lint: verilator --lint-only -Wall");
   auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> lint = {verilator,           "--lint-only",  "-Wall",
@@ -56,21 +51,22 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
   Run lr = run(lint, true);
   rep.lint_seconds = since(t0);
   rep.lint_clean = lr.status == 0 && lr.out.find("%Warning") == std::string::npos;
-  if (!rep.lint_clean) {
-    rep.log = lr.out;
-    return rep;
-  }
+  if (!rep.lint_clean) rep.log = lr.out;
+}
 
-  // 2. Verilate and build the shared library the rtl engine loads.
+// 2. Verilates the top and builds the shared library the rtl engine loads.
+void build_model(const fs::path& out, const model::Accelerator& a, int jobs, VerifyReport& rep,
+                 const Say& say) {
+  const std::string verilator = BRICKYARD_VERILATOR;
   const fs::path vdir = out / "verify", obj = vdir / "obj";
   fs::create_directories(obj);
   say("build: verilating brickyard_top and compiling verify/libbrickyard_top.so");
-  t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::string> vl = {verilator,
                                  "--cc",
                                  "--build",
                                  "-j",
-                                 std::to_string(opt.jobs),
+                                 std::to_string(jobs),
                                  "-Wall",
                                  "-CFLAGS",
                                  "-fPIC -O1",
@@ -122,10 +118,15 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
   }
   std::error_code ec;
   fs::remove_all(obj, ec); // objects are large and rebuilt on demand
+}
 
-  // 3. Simulate every layer with the exported RTL as the array.
+// 3. Simulates every layer with the exported RTL as the array and compares it with the
+// estimator and the reference convolution.
+void simulate_on_model(const model::Design& d, const VerifyOptions& opt, VerifyReport& rep,
+                       const Say& say) {
+  const auto& a = d.accelerator;
   say("simulate: every layer on the rtl engine built from the exported top");
-  t0 = std::chrono::steady_clock::now();
+  const auto t0 = std::chrono::steady_clock::now();
   sysc::SimJob job;
   job.id = "the exported design on its rtl engine";
   job.network = d.network;
@@ -152,12 +153,14 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
     rep.layers.push_back(c);
   }
   if (rep.layers.size() != d.network.layers.size()) rep.pass = false;
+}
 
-  // 4. Report beside the model.
+// 4. The report beside the model.
+void write_report(const fs::path& vdir, const VerifyReport& rep) {
   model::json r = {
       {"lint_clean", rep.lint_clean},
       {"pass", rep.pass},
-      {"tolerance", opt.tolerance},
+      {"tolerance", rep.tolerance},
       {"model", rep.model_path},
       {"seconds",
        {{"lint", rep.lint_seconds}, {"build", rep.build_seconds}, {"simulate", rep.sim_seconds}}},
@@ -169,6 +172,23 @@ VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
                            {"error", c.error},
                            {"bit_exact", c.bit_exact}});
   model::write_json_file((vdir / "report.json").string(), r);
+}
+
+} // namespace
+
+VerifyReport verify(const std::string& out_dir, const VerifyOptions& opt) {
+  const Say say = [&](const std::string& s) {
+    if (opt.progress) opt.progress(s);
+  };
+  const fs::path out = fs::absolute(out_dir);
+  const model::Design d = model::load_design((out / "design.json").string());
+  VerifyReport rep;
+  rep.tolerance = opt.tolerance;
+  lint(out, rep, say);
+  if (!rep.lint_clean) return rep;
+  build_model(out, d.accelerator, opt.jobs, rep, say);
+  simulate_on_model(d, opt, rep, say);
+  write_report(out / "verify", rep);
   return rep;
 }
 
