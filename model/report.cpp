@@ -30,11 +30,10 @@ std::string order_str(const Mapping& m) {
 std::vector<MapResult> layer_results(const ResolvedDesign& r) {
   if (!r.mapped.empty()) return r.mapped;
   std::vector<MapResult> out;
-  const Design& d = r.design;
-  for (std::size_t i = 0; i < d.mappings.size(); ++i) {
+  for (std::size_t i = 0; i < r.kept_costs.size(); ++i) {
     MapResult m;
-    m.mapping = d.mappings[i];
-    m.cost = estimate(d.network.layers[i], d.accelerator, d.mappings[i], r.tech, r.calibration);
+    m.mapping = r.design.mappings[i];
+    m.cost = r.kept_costs[i];
     m.feasible = m.cost.feasible;
     m.evaluated = 1;
     m.feasible_count = m.feasible ? 1 : 0;

@@ -12,7 +12,7 @@
 namespace brickyard::model {
 
 // One result per layer: the mapper's (with its search statistics) or, for kept mappings,
-// the estimate of each (one candidate evaluated).
+// the estimate resolve_design made of each (one candidate evaluated).
 std::vector<MapResult> layer_results(const ResolvedDesign& r);
 
 // layers[] (cycles, compute/stall cycles, latency_s, energy_j, utilization, macs, mapping,

@@ -105,8 +105,8 @@ ResolvedDesign resolve_design(const DesignInputs& in) {
   for (std::size_t i = 0; i < d.mappings.size(); ++i) {
     const std::string where = "mappings[" + std::to_string(i) + "]";
     validate(d.mappings[i], d.network.layers[i], where + ".");
-    const Cost c =
-        estimate(d.network.layers[i], d.accelerator, d.mappings[i], r.tech, r.calibration);
+    const Cost& c = r.kept_costs.emplace_back(
+        estimate(d.network.layers[i], d.accelerator, d.mappings[i], r.tech, r.calibration));
     if (!c.feasible)
       throw SpecError(where, "does not fit the buffers: " + c.infeasible_reason +
                                  (kept_with_new_accel

@@ -35,6 +35,7 @@ struct ResolvedDesign {
   Tech tech;
   Calibration calibration;
   std::vector<MapResult> mapped; // per layer when the mapper ran (its search statistics)
+  std::vector<Cost> kept_costs;  // per layer when the mappings were kept: their estimates
   double map_wall_seconds = 0;   // wall time of the mapper
   bool from_file = false;        // the layers came from a file (error fields "layers[i]")
   std::string mappings_from;     // "design", "mapping file" or "mapper"
