@@ -18,6 +18,10 @@ const char* to_string(QuantMode m) {
     return "full";
   case QuantMode::Csq:
     return "csq";
+  case QuantMode::Hard:
+    return "hard";
+  case QuantMode::CsqChannel0:
+    return "csq_channel0";
   }
   return "?";
 }
@@ -26,7 +30,10 @@ QuantMode quant_mode_from_string(const std::string& s, const std::string& field)
   if (s == "none") return QuantMode::None;
   if (s == "full") return QuantMode::Full;
   if (s == "csq") return QuantMode::Csq;
-  throw SpecError(field, "unknown quantization mode '" + s + "' (none, full, csq)");
+  if (s == "hard") return QuantMode::Hard;
+  if (s == "csq_channel0") return QuantMode::CsqChannel0;
+  throw SpecError(field,
+                  "unknown quantization mode '" + s + "' (none, full, csq, hard, csq_channel0)");
 }
 
 torch::Tensor gumbel_weights(const torch::Tensor& logits, double tau, bool noise) {
@@ -67,6 +74,10 @@ QuantizedInput prepare_input(const torch::Tensor& a, QuantMode mode, const std::
     in.omega = top_channels(importance, k_percent);
     in.a_sel = a.index_select(1, in.omega);
     part = in.a_sel;
+  } else if (mode == QuantMode::CsqChannel0) {
+    in.omega = torch::zeros({1}, torch::kInt64);
+    in.a_sel = a.index_select(1, in.omega);
+    part = in.a_sel;
   }
   for (int b : bits) in.q.push_back(quantize(part, b));
   return in;
@@ -86,8 +97,10 @@ torch::Tensor mixed_activation(const QuantizedInput& in, const torch::Tensor& we
   case QuantMode::None:
     return in.a;
   case QuantMode::Full:
+  case QuantMode::Hard:
     return mix(in.q, weights);
   case QuantMode::Csq:
+  case QuantMode::CsqChannel0:
     // Eq. 6: quantized channels Omega, concatenated (scattered back in place) with the float
     // channels 1 - Omega.
     return in.a.index_copy(1, in.omega, mix(in.q, weights));
@@ -139,7 +152,7 @@ torch::Tensor csq_correction(const torch::Tensor& y, const torch::Tensor& d,
 torch::Tensor mixed_conv(const QuantizedInput& in, const torch::Tensor& weights,
                          const torch::Tensor& w, std::int64_t stride, std::int64_t groups) {
   const auto pad = w.size(2) / 2;
-  if (in.mode != QuantMode::Csq)
+  if (!is_csq(in.mode))
     return torch::conv2d(mixed_activation(in, weights), w, {}, stride, pad, 1, groups);
   // Eq. 6 by linearity: conv(A ⊕ M) = conv(A) + conv(M - A[Omega]) on the Omega channels.
   const auto d = mix(in.q, weights) - in.a_sel;

@@ -24,7 +24,15 @@ enum class QuantMode {
   None, // float search (no quantization at all)
   Full, // Eq. 5: every channel quantized at every bit candidate
   Csq,  // Eq. 6: only the top K% channels quantized, the rest float
+  // Ablations of JAQ Table 7:
+  Hard,        // Full, but every sample activates one bit width (hard Gumbel-softmax with a
+               // straight-through gradient, Auto-NBA's heterogeneous sampling)
+  CsqChannel0, // CSQ on a fixed channel: only channel 0 of each activation quantized
 };
+// Csq or CsqChannel0: a channel subset is quantized, the rest is float.
+inline bool is_csq(QuantMode m) {
+  return m == QuantMode::Csq || m == QuantMode::CsqChannel0;
+}
 const char* to_string(QuantMode m);
 QuantMode quant_mode_from_string(const std::string& s, const std::string& field);
 

@@ -158,22 +158,29 @@ QuantSetup SupernetImpl::fixed_setup() const {
   return s;
 }
 
+namespace {
+// Value one-hot at the sample's argmax, gradient of the soft sample (straight-through).
+torch::Tensor hard(const torch::Tensor& soft) {
+  const auto one_hot = torch::zeros_like(soft).scatter_(-1, soft.detach().argmax(-1, true), 1.0);
+  return one_hot - soft.detach() + soft;
+}
+} // namespace
+
 ArchWeights SupernetImpl::sample(double tau, bool noise) const {
   ArchWeights w;
+  // Hard: one bit width per sample (Auto-NBA's heterogeneous sampling, JAQ Table 7).
+  const bool hard_bits = options.mode == QuantMode::Hard && noise;
   for (std::size_t b = 0; b < alpha.size(); ++b) {
     w.ops.push_back(gumbel_weights(alpha[b], tau, noise));
     w.a.push_back(gumbel_weights(beta_a[b], tau, noise));
     w.w.push_back(gumbel_weights(beta_w[b], tau, noise));
+    if (hard_bits) w.a.back() = hard(w.a.back()), w.w.back() = hard(w.w.back());
   }
   return w;
 }
 
 ArchWeights SupernetImpl::sample_path(double tau) const {
   ArchWeights w = sample(tau, true);
-  auto hard = [](const torch::Tensor& soft) {
-    const auto one_hot = torch::zeros_like(soft).scatter_(-1, soft.detach().argmax(-1, true), 1.0);
-    return one_hot - soft.detach() + soft; // value one-hot, gradient of the soft sample
-  };
   for (std::size_t b = 0; b < w.ops.size(); ++b) {
     w.path.push_back(static_cast<int>(w.ops[b].argmax().item<std::int64_t>()));
     w.ops[b] = hard(w.ops[b]);
@@ -195,6 +202,7 @@ torch::Tensor SupernetImpl::forward(const torch::Tensor& x, const ArchWeights& a
       stem_bn->forward(stem->forward(prepare_input(xc, fixed.mode, fixed.a_bits), {}, {}, fixed)));
   const auto gamma =
       setup.mode == QuantMode::Csq ? importances() : std::vector<torch::Tensor>(ops.size() + 1);
+  // (CsqChannel0 quantizes channel 0 whatever the importance.)
   for (std::size_t b = 0; b < ops.size(); ++b) {
     // One quantized copy per bit candidate of the block input, shared by all ops.
     const auto in = prepare_input(h, setup.mode, setup.a_bits, gamma[b], setup.k_percent);

@@ -171,3 +171,27 @@ TEST_CASE("csq: quantization modes parse") {
   CHECK(quant_mode_from_string(to_string(QuantMode::Full), "mode") == QuantMode::Full);
   CHECK_THROWS_AS(quant_mode_from_string("half", "mode"), SpecError);
 }
+
+TEST_CASE("csq: channel 0 mode (JAQ Table 7) quantizes channel 0 only, whatever the importance") {
+  torch::manual_seed(5);
+  const auto a = torch::rand({2, 6, 5, 5}) * 3;
+  const auto importance = torch::tensor({0.1f, 0.2f, 0.9f, 0.3f, 0.4f, 0.5f}); // 0 is least
+  const auto in = prepare_input(a, QuantMode::CsqChannel0, {2, 4}, importance, 50.0);
+  REQUIRE(in.omega.numel() == 1);
+  CHECK(in.omega[0].item<std::int64_t>() == 0);
+  const auto w = torch::tensor({0.5f, 0.5f});
+  const auto m = mixed_activation(in, w);
+  // Channels 1..5 are a's values bit for bit; channel 0 is quantized (a few levels).
+  CHECK(torch::equal(m.slice(1, 1), a.slice(1, 1)));
+  CHECK_FALSE(torch::equal(m.slice(1, 0, 1), a.slice(1, 0, 1)));
+  CHECK(distinct(in.q[0]) <= 4); // 2 bits
+  // The split convolution equals the convolution of the materialized activation.
+  const auto k = torch::randn({4, 6, 3, 3});
+  CHECK(torch::allclose(mixed_conv(in, w, k, 1, 1), torch::conv2d(m, k, {}, 1, 1), 1e-4, 1e-4));
+  CHECK(is_csq(QuantMode::CsqChannel0));
+  CHECK_FALSE(is_csq(QuantMode::Hard));
+  CHECK(quant_mode_from_string("csq_channel0", "f") == QuantMode::CsqChannel0);
+  CHECK(quant_mode_from_string("hard", "f") == QuantMode::Hard);
+  CHECK(std::string(to_string(QuantMode::Hard)) == "hard");
+  CHECK_THROWS_AS(quant_mode_from_string("soft", "quant.mode"), SpecError);
+}

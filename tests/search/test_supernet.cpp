@@ -53,7 +53,8 @@ std::size_t expected_layers(const SearchSpace& s, const ArchChoice& c) {
 } // namespace
 
 TEST_CASE("supernet: output shape, parameter groups, arch shapes") {
-  const auto mode = GENERATE(QuantMode::None, QuantMode::Full, QuantMode::Csq);
+  const auto mode = GENERATE(QuantMode::None, QuantMode::Full, QuantMode::Csq, QuantMode::Hard,
+                             QuantMode::CsqChannel0);
   torch::manual_seed(1);
   const auto space = tiny_space();
   Supernet net(space, SupernetOptions{mode, 3.0});
@@ -121,8 +122,25 @@ TEST_CASE("supernet: a single-path sample is one-hot and computes what the full 
   CHECK(seen.size() > 1); // the sample varies
 }
 
+TEST_CASE("supernet: hard mode samples one bit width per block, ops stay a mixture") {
+  torch::manual_seed(8);
+  Supernet net(tiny_space(), SupernetOptions{QuantMode::Hard, 3.0});
+  for (auto& p : net->arch_parameters()) p.detach().normal_();
+  const ArchWeights w = net->sample(5.0, true);
+  for (std::size_t b = 0; b < w.a.size(); ++b) {
+    for (const auto& t : {w.a[b], w.w[b]}) { // [ops, bits]: one-hot rows
+      CHECK(torch::allclose(t.sum(-1), torch::ones({t.size(0)}), 0.0, 1e-5));
+      CHECK(torch::allclose(std::get<0>(t.max(-1)), torch::ones({t.size(0)}), 0.0, 1e-5));
+    }
+    CHECK(w.ops[b].max().item<float>() < 0.9999f); // the op weights are soft
+  }
+  const ArchWeights e = net->sample(5.0, false); // evaluation: soft, as in Full
+  CHECK(e.a[0].max().item<float>() < 0.9999f);
+}
+
 TEST_CASE("supernet: an architecture step reaches alpha and both betas, a weight step the convs") {
-  const auto mode = GENERATE(QuantMode::Full, QuantMode::Csq);
+  const auto mode =
+      GENERATE(QuantMode::Full, QuantMode::Csq, QuantMode::Hard, QuantMode::CsqChannel0);
   torch::manual_seed(3);
   Supernet net(tiny_space(), SupernetOptions{mode, 25.0});
   const auto x = torch::rand({4, 1, 12, 12});
