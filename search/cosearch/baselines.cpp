@@ -17,10 +17,12 @@ namespace {
 // One-shot score of an architecture: the supernet's weights with one-hot architecture
 // weights, computed as its derived subnet (equal to the bit, tests/search/test_supernet.cpp,
 // and about 10x faster than the supernet's one-hot forward, which still runs every
-// candidate).
+// candidate). The supernet's BatchNorm statistics are those of the candidate mixtures, so
+// they are re-estimated on `bn_batches` training batches first (0: not).
 EvalResult one_shot(SupernetImpl& net, const Dataset& data, const torch::Tensor& rows,
-                    const ArchChoice& c) {
+                    const ArchChoice& c, const torch::Tensor& bn_rows, int bn_batches) {
   Subnet s(net, c);
+  if (bn_batches > 0) recalibrate_batch_norm(*s, data, bn_rows, bn_batches, 128);
   s->eval();
   return evaluate(*s, data, rows, 250);
 }
@@ -48,7 +50,8 @@ Baselines run_baselines(const CosearchConfig& cfg, const CosearchRun& run, Probl
       int(std::min<std::int64_t>(std::max<std::int64_t>(arch_steps, 1), cfg.baseline_max));
   torch::Tensor rows = split.val;
   if (rows.size(0) > cfg.baseline_val) rows = rows.slice(0, 0, cfg.baseline_val);
-  const EvalResult mine = one_shot(*net, data, rows, choice);
+  const EvalResult mine =
+      one_shot(*net, data, rows, choice, split.train_w, cfg.baseline_bn_batches);
   std::mt19937_64 rng(cfg.seed + 99);
   const auto shapes = blocks(space);
   auto random_hw = [&]() {
@@ -68,7 +71,7 @@ Baselines run_baselines(const CosearchConfig& cfg, const CosearchRun& run, Probl
       c.w_bits.push_back(space.w_bits[rng() % space.w_bits.size()]);
     }
     const HwEval ev = hw.exact(describe(space, c), cfg.hw_space.accelerator(random_hw()));
-    const EvalResult acc = one_shot(*net, data, rows, c);
+    const EvalResult acc = one_shot(*net, data, rows, c, split.train_w, cfg.baseline_bn_batches);
     const double obj = acc.loss + cfg.lambda * ev.cost;
     if (obj < best_obj) {
       best_obj = obj;
@@ -94,6 +97,7 @@ Baselines run_baselines(const CosearchConfig& cfg, const CosearchRun& run, Probl
   baselines = {{"budget_exact_evaluations", budget},
                {"cosearch_architecture_steps", arch_steps},
                {"validation_images", rows.size(0)},
+               {"bn_recalibration_batches", cfg.baseline_bn_batches},
                {"cosearch",
                 {{"one_shot_val_accuracy", mine.accuracy},
                  {"objective", mine.loss + cfg.lambda * final_ev.cost},

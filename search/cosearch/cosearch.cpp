@@ -86,11 +86,15 @@ void read_hardware(JsonReader r, CosearchConfig& c) {
   c.hw_lr = r.get_double("hw_lr", c.hw_lr, 1e-7, 10);
   c.hw_prior = r.get_double("prior", c.hw_prior, 0, 100);
   c.warm_up_samples = r.get_int("warm_up_samples", c.warm_up_samples, 0, 100000);
-  c.misguided_every = r.get_int("misguided_every", c.misguided_every, 0, 1000000);
+  // "misguided_every": the old name of disagreement_every (deprecated, read for one release).
+  c.disagreement_every = r.get_int("misguided_every", c.disagreement_every, 0, 1000000);
+  c.disagreement_every = r.get_int("disagreement_every", c.disagreement_every, 0, 1000000);
+  c.disagreement_checks = r.get_int("disagreement_checks", c.disagreement_checks, 1, 1000);
   c.baselines = r.get_bool("baselines", c.baselines);
   c.baseline_max = r.get_int("baseline_max", c.baseline_max, 1, 100000);
   c.baseline_val = r.get_i64("baseline_val", c.baseline_val, 1, 10'000'000);
   c.baseline_retrain = r.get_bool("baseline_retrain", c.baseline_retrain);
+  c.baseline_bn_batches = r.get_int("baseline_bn_batches", c.baseline_bn_batches, 0, 10000);
   c.hw_space.pe_min = r.get_int("pe_min", c.hw_space.pe_min, 3, 64);
   c.hw_space.pe_max = r.get_int("pe_max", c.hw_space.pe_max, c.hw_space.pe_min, 64);
   c.hw_space.buf_min = 1024 * r.get_i64("buf_min_kb", c.hw_space.buf_min / 1024, 1, 1 << 20);
@@ -113,6 +117,7 @@ void read_retrain(JsonReader r, RetrainOptions& o) {
   o.batch_size = r.get_i64("batch_size", o.batch_size, 1, 65536);
   o.max_batches = r.get_i64("max_batches", o.max_batches, 0, 1'000'000);
   o.baseline = r.get_bool("baseline", o.baseline);
+  o.test_after_transfer = r.get_bool("test_after_transfer", o.test_after_transfer);
   r.finish();
 }
 
@@ -160,11 +165,7 @@ std::string describe_config(const CosearchConfig& c) {
     << "  space     " << c.space << ": " << blocks(s).size() << " searchable blocks, "
     << s.ops.size() << " candidate ops, " << s.in_channels << "x" << s.input_size << "x"
     << s.input_size << " inputs, " << s.num_classes << " classes\n"
-    << "  quant     "
-    << (c.supernet.mode == QuantMode::Csq    ? "csq"
-        : c.supernet.mode == QuantMode::Full ? "full"
-                                             : "none")
-    << ", K = " << c.supernet.k_percent << "%\n"
+    << "  quant     " << to_string(c.supernet.mode) << ", K = " << c.supernet.k_percent << "%\n"
     << "  search    " << c.search.epochs << " epochs (" << c.search.warmup_epochs
     << " weight-only), batch " << c.search.batch_size << ", "
     << (c.search.max_batches ? std::to_string(c.search.max_batches) + " batches per epoch"

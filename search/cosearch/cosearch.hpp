@@ -43,7 +43,10 @@ struct CosearchConfig {
   double hw_lr = 1e-3; // Adam on the generation network
   double hw_prior = 3; // initial logit bonus of the base accelerator's options (0: none)
   int warm_up_samples = 32;
-  int misguided_every = 10; // architecture steps between misguided checks (0: never)
+  // Surrogate disagreement checks: every `disagreement_every` architecture steps (0: never),
+  // `disagreement_checks` counted checks (one-head changes that are not near-ties).
+  int disagreement_every = 1;
+  int disagreement_checks = 3;
   // Baselines in the same harness (issue 8 item 5): random search over the joint space and
   // hardware-only search for the fixed uniform 8-bit network, each with as many exact
   // hardware evaluations as the co-search's architecture steps (at most baseline_max, a
@@ -51,6 +54,7 @@ struct CosearchConfig {
   bool baselines = true;
   int baseline_max = 1000;
   std::int64_t baseline_val = 500;
+  int baseline_bn_batches = 4;  // BatchNorm re-estimation batches (128 images) per candidate
   bool baseline_retrain = true; // retrain the random-search winner like the design (if retrain)
   RetrainOptions retrain;
   bool simulate = true;    // cycle-accurate check of the final design
@@ -73,9 +77,9 @@ struct CosearchRun {
   // Continue the run in out_dir from its checkpoint.pt (written at the end of every search
   // epoch, on `stop` and when the search ends); the config is the run's own config.json.
   bool resume = false;
-  const std::atomic<bool>* stop = nullptr; // Ctrl-C: checkpoint and return, interrupted
-  std::int64_t stop_after_iters = 0;       // stop as Ctrl-C would after this many (tests)
-  std::function<void()> search_done;       // called when the search returns (restore signals)
+  const std::atomic<bool>* stop = nullptr;     // Ctrl-C: checkpoint and return, interrupted
+  std::int64_t stop_after_iters = 0;           // stop as Ctrl-C would after this many (tests)
+  std::function<void()> search_done;           // called when the search returns (restore signals)
   std::vector<std::string> sim_worker_command; // the simulation worker ("" = the service's)
   bool progress = true;
 };

@@ -400,8 +400,8 @@ void HwCost::warm_up(const std::vector<model::Layer>& layers, int samples, std::
   fit(fit_steps > 0 ? fit_steps : std::clamp(rows * 100 / 128, 300, 3000));
 }
 
-bool HwCost::check_misguided(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
-                             const HwGenOutput& gen, std::uint64_t seed) {
+bool HwCost::check_disagreement(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
+                                const HwGenOutput& gen, std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   const int h = int(rng() % kNumHeads);
   auto alt = gen.choice;
@@ -409,23 +409,25 @@ bool HwCost::check_misguided(const std::vector<model::Layer>& layers, const torc
   alt[h] = (gen.choice[h] + 1 + int(rng() % std::uint64_t(n - 1))) % n;
   const HwEval cur = exact(layers, space_.accelerator(gen.choice));
   const HwEval other = exact(layers, space_.accelerator(alt));
-  // The cost path's view: surrogate latency/energy, exact area.
+  // The cost path's view: surrogate latency and energy. The area is exact on both sides and
+  // left out of both, so that the check measures the surrogate alone.
   auto path_cost = [&](const std::array<int, kNumHeads>& c, const HwEval& ev) {
     torch::NoGradGuard g;
     auto pred =
         to_log(surrogate_->forward(ops.detach(), encode_accelerator(space_, one_hot(space_, c))));
     double l = torch::exp(pred.select(1, 0)).sum().item<double>() / ev.accel.clock_hz;
     double e = torch::exp(pred.select(1, 1)).sum().item<double>() * 1e-12;
-    return weighted(e, l, ev.area_mm2);
+    return weighted(e, l, 0);
   };
-  const double exact_diff = other.cost - cur.cost;
+  const double exact_cur = weighted(cur.energy_j, cur.latency_s, 0);
+  const double exact_diff = weighted(other.energy_j, other.latency_s, 0) - exact_cur;
   const double path_diff = path_cost(alt, other) - path_cost(gen.choice, cur);
-  // Near-ties (the choices differ by less than misguided_min_diff of the cost) carry no
+  // Near-ties (the choices differ by less than disagreement_min_diff of the cost) carry no
   // preference worth following and are not counted.
-  if (std::abs(exact_diff) <= opt_.misguided_min_diff * std::abs(cur.cost)) return false;
+  if (std::abs(exact_diff) <= opt_.disagreement_min_diff * std::abs(exact_cur)) return false;
   ++checks_;
   const bool wrong = (path_diff < 0) != (exact_diff < 0);
-  misguided_ += wrong;
+  disagreed_ += wrong;
   return wrong;
 }
 
@@ -441,7 +443,7 @@ void HwCost::save(torch::serialize::OutputArchive& a) const {
   }
   a.write("counters",
           torch::tensor(
-              {double(next_), double(filled_), last_fit_loss_, double(misguided_), double(checks_)},
+              {double(next_), double(filled_), last_fit_loss_, double(disagreed_), double(checks_)},
               torch::kFloat64),
           /*is_buffer=*/true);
 }
@@ -459,7 +461,7 @@ void HwCost::load(torch::serialize::InputArchive& a) {
   c = c.contiguous();
   const double* v = c.data_ptr<double>();
   next_ = std::size_t(v[0]), filled_ = std::size_t(v[1]), last_fit_loss_ = v[2];
-  misguided_ = std::int64_t(v[3]), checks_ = std::int64_t(v[4]);
+  disagreed_ = std::int64_t(v[3]), checks_ = std::int64_t(v[4]);
 }
 
 } // namespace brickyard::search

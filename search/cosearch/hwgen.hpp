@@ -21,8 +21,11 @@
 //    (the expected exact cost over every option of every head would need ~200 sweeps),
 //    and its gradient reaches both the generation network (through the soft accelerator
 //    encoding) and the bit parameters (through the operator encoding's bit features).
-//  * Misguided rate (JAQ Table 7, for the hardware path): how often the surrogate prefers
-//    a choice (one head moved to another option) that the exact estimator scores worse.
+//  * Surrogate disagreement: how often the cost path (the surrogate's latency and energy)
+//    prefers a choice (one head moved to another option) that the exact estimator scores
+//    worse. The area term is exact on both sides, so it is left out of both: the check
+//    measures the surrogate alone. (Formerly reported as "misguided rate"; JAQ's Table 7
+//    "misguided search" is a different metric, the share of layers collapsing to low bits.)
 #include <array>
 #include <cstdint>
 #include <memory>
@@ -131,9 +134,9 @@ struct HwCostOptions {
   double ref_energy_j = 1, ref_latency_s = 1, ref_area_mm2 = 1;
   int surrogate_steps = 2; // surrogate Adam steps (batch 128) per evaluate()
   double surrogate_lr = 3e-3;
-  std::size_t replay = 4096;        // surrogate training samples kept
-  int threads = 0;                  // BatchTile threads (0: hardware threads)
-  double misguided_min_diff = 0.01; // check_misguided ignores choices closer than this
+  std::size_t replay = 4096;           // surrogate training samples kept
+  int threads = 0;                     // BatchTile threads (0: hardware threads)
+  double disagreement_min_diff = 0.01; // check_disagreement ignores choices closer than this
 };
 
 struct HwEval {
@@ -171,10 +174,11 @@ public:
 
   // Misguided check: moves one random head of `gen.choice` to a random other option and
   // asks whether the surrogate's + exact area's preference agrees with the exact cost.
-  // Returns true if misguided; counts into misguided()/checks().
-  bool check_misguided(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
-                       const HwGenOutput& gen, std::uint64_t seed);
-  double misguided_rate() const { return checks_ ? double(misguided_) / double(checks_) : 0; }
+  // Returns true if the cost path disagrees with the exact cost; counts into
+  // disagreement_rate()/checks(). Near-ties are not counted (returns false).
+  bool check_disagreement(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
+                          const HwGenOutput& gen, std::uint64_t seed);
+  double disagreement_rate() const { return checks_ ? double(disagreed_) / double(checks_) : 0; }
   std::int64_t checks() const { return checks_; }
 
   // Fits the surrogate first on `layers` (random bits) on `samples` random accelerators:
@@ -189,7 +193,7 @@ public:
   CostModel& surrogate() { return surrogate_; }
 
   // Checkpoints (co-search resume): the surrogate, its optimizer, the replay ring and the
-  // misguided counters. The memo is a cache of exact values and is not saved.
+  // disagreement counters. The memo is a cache of exact values and is not saved.
   void save(torch::serialize::OutputArchive& a) const;
   void load(torch::serialize::InputArchive& a);
 
@@ -209,7 +213,7 @@ private:
   std::size_t next_ = 0, filled_ = 0;
   double last_fit_loss_ = 0;
   std::unordered_map<std::string, std::pair<model::Cost, model::Mapping>> memo_;
-  std::int64_t misguided_ = 0, checks_ = 0;
+  std::int64_t disagreed_ = 0, checks_ = 0;
 };
 
 } // namespace brickyard::search

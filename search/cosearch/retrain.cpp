@@ -1,5 +1,6 @@
 #include "search/cosearch/retrain.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 
@@ -19,9 +20,15 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 using model::SpecError;
 
+namespace {
+json number_or_null(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
+} // namespace
+
 TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, int epochs,
                       const RetrainOptions& o, std::uint64_t seed, const std::string& tag,
-                      bool progress) {
+                      bool progress, bool read_test) {
   TrainLog log;
   const auto t0 = Clock::now();
   FinetuneOptions fo;
@@ -35,24 +42,39 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
   fo.progress = progress;
   fo.tag = "retrain " + tag;
   finetune(net, data, torch::cat({split.train_w, split.train_a}), fo);
-  log.test_accuracy = evaluate(net, data, split.test).accuracy;
+  log.val_accuracy = split.val.size(0) > 0 ? evaluate(net, data, split.val).accuracy : NAN;
+  log.test_accuracy = NAN;
+  if (read_test) {
+    log.test_accuracy = evaluate(net, data, split.test).accuracy;
+    log.test_read = true;
+  }
   log.seconds = since(t0);
-  if (progress)
-    std::fprintf(stderr, "retrain %s: test accuracy %.2f%% (%.0f s)\n", tag.c_str(),
-                 100 * log.test_accuracy, log.seconds);
+  if (progress && read_test)
+    std::fprintf(stderr, "retrain %s: validation accuracy %.2f%%, test accuracy %.2f%% (%.0f s)\n",
+                 tag.c_str(), 100 * log.val_accuracy, 100 * log.test_accuracy, log.seconds);
+  else if (progress)
+    std::fprintf(stderr, "retrain %s: validation accuracy %.2f%% (%.0f s)\n", tag.c_str(),
+                 100 * log.val_accuracy, log.seconds);
   return log;
 }
 
 Transfer precision_transfer(SupernetImpl& net, const ArchChoice& c, const Dataset& data,
                             const Split& split, const RetrainOptions& o, std::uint64_t seed,
-                            bool progress, const std::string& who) {
+                            bool progress, const std::string& who,
+                            const std::function<std::vector<ConvBits>(SubnetImpl& s8)>& choose) {
   const std::string pre = who.empty() ? "" : who + ", ";
   Transfer t;
   t.s8 = Subnet(net, with_bits(c, 8));
   recalibrate_batch_norm(*t.s8, data, split.train_w);
   t.t8 = train_subnet(*t.s8, data, split, o.transfer_epochs, o, seed,
-                      pre + "8-bit (precision transfer)", progress);
-  t.sq = Subnet(net, c);
+                      pre + "8-bit (precision transfer)", progress, o.test_after_transfer);
+  if (choose) {
+    std::vector<ConvBits> bits = choose(*t.s8);
+    t.sq = Subnet(net, with_bits(c, 8));
+    t.sq->set_layer_bits(std::move(bits));
+  } else {
+    t.sq = Subnet(net, c);
+  }
   copy_state(*t.s8, *t.sq);
   recalibrate_batch_norm(*t.sq, data, split.train_w);
   t.tq = train_subnet(*t.sq, data, split, o.epochs, o, seed + 1, pre + "chosen bits", progress);
@@ -80,10 +102,14 @@ Retrained retrain_step(const CosearchConfig& cfg, const CosearchRun& run, const 
   torch::save(t.sq, (out / "subnet.pt").string());
   retrain = {{"transfer_epochs", cfg.retrain.transfer_epochs},
              {"epochs", cfg.retrain.epochs},
-             {"test_accuracy_8bit_after_transfer", t8.test_accuracy},
+             {"test_accuracy_8bit_after_transfer", number_or_null(t8.test_accuracy)},
+             {"val_accuracy_8bit_after_transfer", number_or_null(t8.val_accuracy)},
              {"test_accuracy", tq.test_accuracy},
+             {"val_accuracy", number_or_null(tq.val_accuracy)},
+             {"test_reads", int(t8.test_read) + int(tq.test_read)},
              {"seconds", t8.seconds + tq.seconds}};
   design["accuracy"]["retrained_test"] = tq.test_accuracy;
+  design["accuracy"]["retrained_val"] = number_or_null(tq.val_accuracy);
   if (cfg.retrain.baseline) {
     TrainLog tb = train_subnet(*t.s8, data, split, cfg.retrain.epochs, cfg.retrain, cfg.seed + 2,
                                "uniform 8-bit baseline", run.progress);
@@ -96,9 +122,13 @@ Retrained retrain_step(const CosearchConfig& cfg, const CosearchRun& run, const 
                                      run.progress, "random-search winner");
     json& rs = baselines["random_search"];
     rs["test_accuracy"] = tr.tq.test_accuracy;
+    rs["val_accuracy"] = number_or_null(tr.tq.val_accuracy);
+    rs["retrain_seconds"] = tr.t8.seconds + tr.tq.seconds;
+    rs["test_reads"] = int(tr.t8.test_read) + int(tr.tq.test_read);
     const double my_edap = edap(final_ev.energy_j, final_ev.latency_s, final_ev.area_mm2),
                  rs_edap = rs["predicted"]["edap"].get<double>();
     baselines["cosearch"]["test_accuracy"] = tq.test_accuracy;
+    baselines["cosearch"]["val_accuracy"] = number_or_null(tq.val_accuracy);
     baselines["cosearch_dominates_random_search"] =
         tq.test_accuracy >= tr.tq.test_accuracy && my_edap <= rs_edap;
   }

@@ -112,6 +112,20 @@ HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, doub
 
 } // namespace
 
+std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::Tech& tech,
+                                        const model::Calibration& cal,
+                                        const std::vector<model::Layer>& layers8, HwEval* ref) {
+  // References (Eq. 9 normalizers): uniform 8-bit initial argmax subnet on the base accelerator.
+  HwCostOptions hwo = cfg.hw;
+  HwCost ref_cost(cfg.hw_space, tech, cal, hwo);
+  const HwEval r = ref_cost.exact(layers8, cfg.hw_space.base);
+  hwo.ref_energy_j = r.energy_j;
+  hwo.ref_latency_s = r.latency_s;
+  hwo.ref_area_mm2 = r.area_mm2;
+  if (ref) *ref = r;
+  return std::make_unique<HwCost>(cfg.hw_space, tech, cal, hwo);
+}
+
 // ---- steps -------------------------------------------------------------------------------
 
 RunDir prepare_run_dir(const CosearchConfig& cfg, const CosearchRun& run) {
@@ -150,16 +164,9 @@ Problem load_problem(const CosearchConfig& cfg) {
 Hardware setup_hardware(const CosearchConfig& cfg, const CosearchRun& run, Problem& p) {
   auto say = [&run](const std::string& s) { progress_line(run.progress, s); };
   Hardware h;
-  // References (Eq. 9 normalizers): uniform 8-bit initial argmax subnet on the base accelerator.
-  HwCostOptions hwo = cfg.hw;
-  HwCost ref_cost(cfg.hw_space, p.tech, p.cal, hwo);
   h.layers8 = describe(p.space, with_bits(argmax_choice(*p.net), 8));
-  h.ref = ref_cost.exact(h.layers8, cfg.hw_space.base);
+  h.cost = normalized_cost(cfg, p.tech, p.cal, h.layers8, &h.ref);
   const HwEval& ref = h.ref;
-  hwo.ref_energy_j = ref.energy_j;
-  hwo.ref_latency_s = ref.latency_s;
-  hwo.ref_area_mm2 = ref.area_mm2;
-  h.cost = std::make_unique<HwCost>(cfg.hw_space, p.tech, p.cal, hwo);
   HwGenOptions go = cfg.gen;
   go.max_layers = std::max<int>(go.max_layers, int(h.layers8.size()));
   h.gen = HwGenNet(cfg.hw_space, go);
@@ -203,8 +210,13 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
     HwGenOutput g = gen->forward(ops, tau);
     const auto soft = soft_subnet(n, c, tau);
     HwEval ev = hw.evaluate(layers, ops, g, &soft);
-    if (cfg.misguided_every > 0 && arch_steps % cfg.misguided_every == 0)
-      hw.check_misguided(layers, ops, g, cfg.seed + std::uint64_t(arch_steps));
+    if (cfg.disagreement_every > 0 && arch_steps % cfg.disagreement_every == 0) {
+      // Counted checks (near-ties are skipped), at most 4x as many attempts.
+      const std::int64_t want = hw.checks() + cfg.disagreement_checks;
+      for (int k = 0; k < 4 * cfg.disagreement_checks && hw.checks() < want; ++k)
+        hw.check_disagreement(layers, ops, g,
+                              cfg.seed + 1000003 * std::uint64_t(arch_steps) + std::uint64_t(k));
+    }
     ++arch_steps;
     last_cost = ev.cost;
     hw_seconds += since(th);
@@ -239,12 +251,13 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
     json j = {{"epoch", e.epoch},
               {"val_accuracy", e.val_accuracy},
               {"hw_cost", last_cost},
-              {"misguided_rate", hw.misguided_rate()},
+              {"surrogate_disagreement", hw.disagreement_rate()},
+              {"surrogate_disagreement_checks", hw.checks()},
               {"choice", to_json(space, c)}};
     hw_log.push_back(j);
     say("epoch " + std::to_string(e.epoch + 1) + ": hardware cost " + std::to_string(last_cost) +
-        " (1 = reference), misguided " + std::to_string(100 * hw.misguided_rate()) + "% of " +
-        std::to_string(hw.checks()) + " checks");
+        " (1 = reference), surrogate disagreement " + std::to_string(100 * hw.disagreement_rate()) +
+        "% of " + std::to_string(hw.checks()) + " checks");
   };
   SearchOptions so = cfg.search;
   so.progress = run.progress;
@@ -255,8 +268,8 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
   so.stop_after_iters = run.stop_after_iters;
   if (run.resume) say("resuming from " + dir.checkpoint.string());
   s.result = search(*net, p.data, p.split, so, &hook);
-  s.misguided_rate = hw.misguided_rate();
-  s.misguided_checks = hw.checks();
+  s.disagreement_rate = hw.disagreement_rate();
+  s.disagreement_checks = hw.checks();
   return s;
 }
 
@@ -439,10 +452,10 @@ std::string report_markdown(const CosearchConfig& cfg, const SearchOutcome& s, c
   }
   std::snprintf(line, sizeof line,
                 "\nSearch: %zu epochs in %.0f s; hardware term %.1f ms per architecture step "
-                "(%lld steps); misguided rate %.1f%% of %lld checks.\n",
+                "(%lld steps); surrogate disagreement %.1f%% of %lld checks.\n",
                 sr.epochs.size(), sr.seconds,
                 arch_steps ? 1e3 * hw_seconds / double(arch_steps) : 0.0, (long long)arch_steps,
-                100 * s.misguided_rate, (long long)s.misguided_checks);
+                100 * s.disagreement_rate, (long long)s.disagreement_checks);
   md << line;
   return md.str();
 }
@@ -470,8 +483,11 @@ CosearchReport make_report(const CosearchConfig& cfg, const SearchOutcome& s, co
                    {"hardware_seconds", hw_seconds},
                    {"architecture_steps", arch_steps},
                    {"hardware_seconds_per_step", arch_steps ? hw_seconds / double(arch_steps) : 0},
-                   {"misguided_rate", s.misguided_rate},
-                   {"misguided_checks", s.misguided_checks},
+                   {"surrogate_disagreement", s.disagreement_rate},
+                   {"surrogate_disagreement_checks", s.disagreement_checks},
+                   // Deprecated names of the two above (one release).
+                   {"misguided_rate", s.disagreement_rate},
+                   {"misguided_checks", s.disagreement_checks},
                    {"epochs_log", hw_log}}},
                  {"design",
                   {{"accuracy", design["accuracy"]},

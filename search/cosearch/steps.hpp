@@ -37,6 +37,14 @@ void progress_line(bool progress, const std::string& s);
 // A preset space takes the data set's input shape and class count; a space file must match.
 SearchSpace space_for_data(const std::string& name, DataFormat f);
 
+// The hardware cost of Eq. 9 normalized by the uniform 8-bit initial subnet (`layers8`) on
+// the base accelerator (that evaluation in *ref if given): what the co-search's hardware
+// term and every baseline's hardware search minimize.
+std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::Tech& tech,
+                                        const model::Calibration& cal,
+                                        const std::vector<model::Layer>& layers8,
+                                        HwEval* ref = nullptr);
+
 // ---- steps --------------------------------------------------------------------------------
 
 struct RunDir {
@@ -74,8 +82,8 @@ struct SearchOutcome {
   std::int64_t arch_steps = 0;
   double hw_seconds = 0, last_cost = 0;
   nlohmann::json hw_log = nlohmann::json::array(); // one record per epoch
-  double misguided_rate = 0;
-  std::int64_t misguided_checks = 0;
+  double disagreement_rate = 0; // surrogate disagreement (HwCost::check_disagreement)
+  std::int64_t disagreement_checks = 0;
 };
 // The supernet search with the hardware term in every architecture step (Eq. 4 + 9),
 // checkpointed into dir.checkpoint; result.interrupted on Ctrl-C / stop_after_iters.

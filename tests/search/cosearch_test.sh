@@ -26,7 +26,8 @@ for r in sim["layers"]:
     assert abs(r["cycles_error"]) <= 0.05 or abs(r["est_cycles"] - r["sim_cycles"]) <= 100, r
 report = json.load(open(os.path.join(d, "report.json")))
 assert report["edap_vs_baseline"] > 0
-assert report["search"]["misguided_checks"] >= 0
+assert report["search"]["surrogate_disagreement_checks"] >= 1
+assert report["search"]["misguided_checks"] == report["search"]["surrogate_disagreement_checks"]
 b = report["baselines"]
 assert b["budget_exact_evaluations"] >= 1
 for k in ("cosearch", "random_search", "hardware_only_uniform_8bit"):

@@ -80,8 +80,8 @@ TEST_CASE("cosearch steps: the report step from fabricated step results") {
   s.result.seconds = 30;
   s.arch_steps = 10;
   s.hw_seconds = 0.5;
-  s.misguided_rate = 0.25;
-  s.misguided_checks = 4;
+  s.disagreement_rate = 0.25;
+  s.disagreement_checks = 4;
   Derived d;
   d.final_ev = eval_of(1e-3, 2e-3, 1.0);
   d.base8 = eval_of(2e-3, 4e-3, 2.0); // 8x the design's EDAP
@@ -96,7 +96,8 @@ TEST_CASE("cosearch steps: the report step from fabricated step results") {
   CHECK(j["seconds"] == 42);
   CHECK(j["search"]["epochs"] == 2);
   CHECK(j["search"]["hardware_seconds_per_step"].get<double>() == Approx(0.05));
-  CHECK(j["search"]["misguided_checks"] == 4);
+  CHECK(j["search"]["surrogate_disagreement_checks"] == 4);
+  CHECK(j["search"]["misguided_checks"] == 4); // deprecated name, kept one release
   CHECK(j["edap_vs_baseline"].get<double>() == Approx(1.0 / 8));
   CHECK(j["baseline_uniform_8bit_on_base"]["test_accuracy"].get<double>() == Approx(0.85));
   CHECK(j["design"]["accuracy"]["retrained_test"].get<double>() == Approx(0.9));
@@ -107,6 +108,6 @@ TEST_CASE("cosearch steps: the report step from fabricated step results") {
   CHECK_THAT(rep.markdown, Catch::Contains("| 90.00% | 1.0000 | 2.0000 | 1.000 | 2.000e-06 |"));
   CHECK_THAT(rep.markdown, Catch::Contains("EDAP ratio (found / baseline): 0.125 (8.0x lower)"));
   CHECK_THAT(rep.markdown, Catch::Contains("hardware term 50.0 ms per architecture step (10 "
-                                           "steps); misguided rate 25.0% of 4 checks."));
+                                           "steps); surrogate disagreement 25.0% of 4 checks."));
   CHECK_THAT(rep.markdown, !Catch::Contains("Baselines at"));
 }

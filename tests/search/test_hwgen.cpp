@@ -118,7 +118,7 @@ TEST_CASE("search: hardware cost value is the exact estimator + BatchTile cost, 
   CHECK(ev2.cost == ev.cost);
 }
 
-TEST_CASE("search: the cost surrogate learns, and the misguided rate falls with it") {
+TEST_CASE("search: the cost surrogate learns, and the surrogate disagreement falls with it") {
   torch::manual_seed(3);
   auto layers = subnet();
   // Latency only: the area term is exact, so this measures the surrogate alone.
@@ -132,16 +132,16 @@ TEST_CASE("search: the cost surrogate learns, and the misguided rate falls with 
     HwCost* p = &c;
     for (std::uint64_t s = 0; s < 100; ++s) {
       auto out = gen->forward(ops, 5.0); // random choices: Gumbel noise at high temperature
-      p->check_misguided(layers, ops, out, seed0 + s);
+      p->check_disagreement(layers, ops, out, seed0 + s);
     }
-    return p->misguided_rate();
+    return p->disagreement_rate();
   };
   HwCost untrained(HwSpace{}, model::load_tech("45nm"), model::Calibration{}, o);
   const double before = rate(untrained, 100);
   cost.warm_up(layers, 64, 7, 3000);
   const double after = rate(cost, 100);
-  INFO("misguided before " << before << ", after warm-up " << after << ", surrogate loss "
-                           << cost.surrogate_loss());
+  INFO("disagreement before " << before << ", after warm-up " << after << ", surrogate loss "
+                              << cost.surrogate_loss());
   CHECK(cost.checks() > 25);
   CHECK(after < before);
   CHECK(after < 0.25);
