@@ -23,6 +23,7 @@ commands:
   simulate    cycle-accurate SystemC/TLM simulation, bit-exact outputs
   calibrate   fit the estimator to the simulator and report its error
   cosearch    joint network/precision/accelerator search (JAQ), retrain, simulate, report
+  experiment  the co-search against decoupled, hardware-only and random search over seeds
   retrain     retrain a co-searched design (precision transfer)
   export-rtl  Verilog parameter files for a design, verified in RTL
   train       train a fixed network of a search space at full precision (quantize's input)
@@ -56,7 +57,8 @@ int main(int argc, char** argv) {
     if (cmd == "simulate") return brickyard::cli::run_simulate(args);
     if (cmd == "export-rtl") return brickyard::cli::run_export_rtl(args);
     if (cmd == "calibrate") return brickyard::cli::run_calibrate(args);
-    if (cmd == "cosearch" || cmd == "retrain" || cmd == "train" || cmd == "quantize") {
+    if (cmd == "cosearch" || cmd == "retrain" || cmd == "train" || cmd == "quantize" ||
+        cmd == "experiment") {
       // LibTorch lives in the sibling brickyard-search binary (search_main.cpp).
       const auto exe =
           std::filesystem::read_symlink("/proc/self/exe").parent_path() / "brickyard-search";

@@ -16,6 +16,7 @@
 #include "model/json_io.hpp"
 #include "search/cosearch/cosearch.hpp"
 #include "search/cosearch/sweep.hpp"
+#include "search/experiment/experiment.hpp"
 #include "search/nn/model_file.hpp"
 #include "search/quantize/quantize.hpp"
 
@@ -334,6 +335,93 @@ int run_quantize(const std::vector<std::string>& args) {
   return brickyard::cli::kExitOk;
 }
 
+int run_experiment_cmd(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "usage: brickyard experiment --config FILE --out DIR [--seeds 1,2,3] [--force]\n"
+      "       brickyard experiment --resume DIR\n\n"
+      "For every seed: the co-search, its CSQ variants and the baselines (decoupled,\n"
+      "hardware-only, random search) with the same search schedule, exact-evaluation budget\n"
+      "and retraining; choices on validation data, the test set read once per finished\n"
+      "model. Writes DIR/experiment.{json,md,png}; each run in DIR/seed_<s>/<cell>/. A\n"
+      "finished cell is reused and an interrupted one resumed; under mpirun the cells are\n"
+      "spread over the ranks.\n\noptions");
+  std::string config, out, resume, seeds;
+  desc.add_options()("help,h", "show this help")(
+      "config", po::value(&config), "experiment configuration (configs/experiment*.json)")(
+      "out", po::value(&out), "output directory")(
+      "seeds", po::value(&seeds), "seeds to run, overriding the config's (e.g. 1,2,3)")(
+      "force", "start over in an existing directory")("resume", po::value(&resume),
+                                                      "continue the experiment in this directory")(
+      "report", "only rebuild the report from finished cells (with --resume DIR)")(
+      "check", "validate the configuration, print the cells and exit")("quiet,q",
+                                                                       "no progress lines");
+  auto vm = brickyard::cli::parse_args(desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  brickyard::search::ExperimentRun run;
+  brickyard::search::ExperimentConfig cfg;
+  if (!resume.empty()) {
+    if (!config.empty())
+      throw SpecError("config", "not with --resume (the run's own experiment_config.json is used)");
+    if (!seeds.empty()) throw SpecError("seeds", "not with --resume");
+    const fs::path saved = fs::path(resume) / "experiment_config.json";
+    if (!fs::exists(saved))
+      throw SpecError(
+          "resume", "'" + resume + "' has no experiment_config.json (not an experiment directory)");
+    cfg = brickyard::search::load_experiment_config(saved.string());
+    out = resume;
+    run.resume = true;
+  } else {
+    if (config.empty()) throw SpecError("config", "missing (--config FILE)");
+    cfg = brickyard::search::load_experiment_config(config);
+    if (!seeds.empty()) {
+      cfg.seeds = brickyard::search::parse_seeds(seeds);
+      cfg.source["seeds"] = cfg.seeds;
+    }
+    if (vm.count("check")) {
+      std::cout << brickyard::search::describe_config(cfg.cosearch) << "seeds:";
+      for (auto s : cfg.seeds) std::cout << " " << s;
+      std::cout << "\ncsq K %:";
+      for (auto k : cfg.csq_k_percent) std::cout << " " << k;
+      std::cout << "\nbaselines: decoupled " << (cfg.decoupled ? "yes" : "no") << ", hardware-only "
+                << (cfg.hardware_only ? "yes" : "no") << ", random search "
+                << (cfg.random_search ? "yes" : "no") << "\n";
+      return brickyard::cli::kExitOk;
+    }
+    if (out.empty()) throw SpecError("out", "missing (--out DIR)");
+  }
+  if (vm.count("report")) {
+    if (resume.empty()) throw SpecError("report", "needs --resume DIR");
+    auto r = brickyard::search::experiment_report(cfg, out);
+    std::cout << "report: " << out << "/experiment.md\n" << r.plot_note << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  run.out_dir = out;
+  run.force = vm.count("force") > 0;
+  run.progress = vm.count("quiet") == 0;
+  run.stop = &g_stop;
+  std::signal(SIGINT, on_stop_signal);
+  std::signal(SIGTERM, on_stop_signal);
+  brickyard::calibration::MpiSession mpi;
+  run.rank = mpi.rank();
+  run.size = mpi.size();
+  if (mpi.size() > 1) run.barrier = [&mpi] { mpi.barrier(); };
+  auto r = brickyard::search::run_experiment(cfg, run);
+  if (r.interrupted) {
+    std::cout << "interrupted: continue with: brickyard experiment --resume " << out << "\n";
+    return 130;
+  }
+  if (run.rank != 0) return brickyard::cli::kExitOk;
+  std::cout << "experiment: " << out << "/experiment.md\n" << r.plot_note << "\n";
+  for (const auto& [m, d] : r.report["cosearch_vs_baselines"].items())
+    std::cout << "co-search vs " << m << ": "
+              << (d["dominates_on_test_means"].get<bool>() ? "dominates" : "does not dominate")
+              << " on the means\n";
+  return brickyard::cli::kExitOk;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -345,8 +433,9 @@ int main(int argc, char** argv) {
     if (cmd == "retrain") return run_retrain(args);
     if (cmd == "train") return run_train(args);
     if (cmd == "quantize") return run_quantize(args);
+    if (cmd == "experiment") return run_experiment_cmd(args);
     std::cerr << "brickyard-search: field 'command': unknown command '" << cmd
-              << "' (cosearch, retrain, train, quantize)\n";
+              << "' (cosearch, retrain, train, quantize, experiment)\n";
     return brickyard::cli::kExitBadInput;
   } catch (const SpecError& e) {
     std::cerr << "brickyard " << cmd << ": " << brickyard::cli::one_line(e.what()) << "\n";

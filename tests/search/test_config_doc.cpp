@@ -14,6 +14,7 @@
 #include "model/json_io.hpp"
 #include "model/json_reader.hpp"
 #include "search/cosearch/cosearch.hpp"
+#include "search/experiment/experiment.hpp"
 #include "search/nn/space.hpp"
 
 #include <catch2/catch.hpp>
@@ -89,16 +90,28 @@ json full_config() {
 
 TEST_CASE("docs/config.md names every field the co-search config reader reads") {
   std::vector<json> configs;
+  std::vector<std::pair<json, std::string>> experiments; // experiment configs and their dir
   for (const std::string& dir : {kSource + "/configs", kSource + "/tests/search/configs"})
     for (const auto& e : fs::directory_iterator(dir))
-      if (e.path().extension() == ".json")
-        configs.push_back(brickyard::model::read_json_file(e.path().string(), "config"));
-  REQUIRE(configs.size() >= 5); // default, quick, two CIFAR configs, tests' tiny
+      if (e.path().extension() == ".json") {
+        json j = brickyard::model::read_json_file(e.path().string(), "config");
+        if (j.contains("cosearch"))
+          experiments.emplace_back(j, dir);
+        else
+          configs.push_back(j);
+      }
+  REQUIRE(configs.size() >= 5);     // default, quick, two CIFAR configs, tests' tiny
+  REQUIRE(experiments.size() >= 2); // configs/experiment.json, tests' tiny experiment
   configs.push_back(full_config());
 
   Recording read;
   std::set<std::string> spaces, calibrations{""},
       accels{brickyard::model::data_dir() + "/accels/bitfusion_default.json"};
+  for (const auto& [j, dir] : experiments) {
+    INFO(j.dump());
+    REQUIRE_NOTHROW(search::experiment_config_from_json(j, dir));
+    if (j["cosearch"].is_object()) configs.push_back(j["cosearch"]);
+  }
   for (const auto& c : configs) {
     INFO(c.dump());
     REQUIRE_NOTHROW(search::cosearch_config_from_json(c));
@@ -118,6 +131,7 @@ TEST_CASE("docs/config.md names every field the co-search config reader reads") 
   const std::set<std::string> nested = read.keys;
   std::set<std::string> in_configs;
   for (const auto& c : configs) key_paths(c, "", in_configs);
+  for (const auto& e : experiments) key_paths(e.first, "", in_configs);
 
   const std::set<std::string> documented = backticked(kSource + "/docs/config.md");
   std::set<std::string> fields;
