@@ -352,7 +352,8 @@ int run_experiment_cmd(const std::vector<std::string>& args) {
       "seeds", po::value(&seeds), "seeds to run, overriding the config's (e.g. 1,2,3)")(
       "force", "start over in an existing directory")("resume", po::value(&resume),
                                                       "continue the experiment in this directory")(
-      "report", "only rebuild the report from finished cells (with --resume DIR)")(
+      "report", "only rebuild the report from the finished runs (with --resume DIR; a partial "
+                "experiment's means are over the seeds each method finished)")(
       "check", "validate the configuration, print the cells and exit")("quiet,q",
                                                                        "no progress lines");
   auto vm = brickyard::cli::parse_args(desc, args);
@@ -394,7 +395,7 @@ int run_experiment_cmd(const std::vector<std::string>& args) {
   }
   if (vm.count("report")) {
     if (resume.empty()) throw SpecError("report", "needs --resume DIR");
-    auto r = brickyard::search::experiment_report(cfg, out);
+    auto r = brickyard::search::experiment_report(cfg, out, true);
     std::cout << "report: " << out << "/experiment.md\n" << r.plot_note << "\n";
     return brickyard::cli::kExitOk;
   }

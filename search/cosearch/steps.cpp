@@ -1,6 +1,7 @@
 #include "search/cosearch/steps.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -200,6 +201,12 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
   std::int64_t& arch_steps = s.arch_steps;
   double &hw_seconds = s.hw_seconds, &last_cost = s.last_cost;
   json& hw_log = s.hw_log;
+  // Exploration: how often the hard Gumbel sample of the generation network is not its
+  // noise-free argmax (a search that samples away from its argmax most steps explores at
+  // random), and the argmax accelerator at the end of every epoch.
+  std::int64_t& departures = s.gumbel_departures;
+  std::int64_t epoch_steps = 0, epoch_departures = 0;
+  std::array<int, kNumHeads> argmax_hw{};
   ArchHook hook;
   hook.loss = [&](SupernetImpl& n, double tau) {
     auto th = Clock::now();
@@ -208,6 +215,10 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
     const auto layers = describe(space, c);
     const auto ops = encode_layers(layers);
     HwGenOutput g = gen->forward(ops, tau);
+    for (int k = 0; k < kNumHeads; ++k)
+      argmax_hw[std::size_t(k)] = int(g.logits[std::size_t(k)].argmax().item<std::int64_t>());
+    const bool departed = argmax_hw != g.choice;
+    departures += departed, epoch_departures += departed, ++epoch_steps;
     const auto soft = soft_subnet(n, c, tau);
     HwEval ev = hw.evaluate(layers, ops, g, &soft);
     if (cfg.disagreement_every > 0 && arch_steps % cfg.disagreement_every == 0) {
@@ -231,7 +242,9 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
     a.write("generator_optimizer", o);
     hw.save(h);
     a.write("cost", h);
-    write_values(a, "counters", {double(arch_steps), hw_seconds, last_cost});
+    write_values(a, "counters",
+                 {double(arch_steps), hw_seconds, last_cost, double(departures),
+                  double(epoch_steps), double(epoch_departures)});
     write_text(a, "epochs_log", hw_log.dump());
   };
   hook.load = [&](torch::serialize::InputArchive& a) {
@@ -244,6 +257,9 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
     hw.load(h);
     const auto c = read_values(a, "counters");
     arch_steps = std::int64_t(c.at(0)), hw_seconds = c.at(1), last_cost = c.at(2);
+    if (c.size() >= 6) // checkpoints before the exploration counters lack them
+      departures = std::int64_t(c[3]), epoch_steps = std::int64_t(c[4]),
+      epoch_departures = std::int64_t(c[5]);
     hw_log = json::parse(read_text(a, "epochs_log"));
   };
   hook.end_of_epoch = [&](const EpochStats& e) {
@@ -253,7 +269,12 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
               {"hw_cost", last_cost},
               {"surrogate_disagreement", hw.disagreement_rate()},
               {"surrogate_disagreement_checks", hw.checks()},
+              {"gumbel_departure_share",
+               epoch_steps ? double(epoch_departures) / double(epoch_steps) : 0.0},
+              {"architecture_steps", epoch_steps},
+              {"accelerator_argmax", model::to_json(cfg.hw_space.accelerator(argmax_hw))},
               {"choice", to_json(space, c)}};
+    epoch_steps = epoch_departures = 0;
     hw_log.push_back(j);
     say("epoch " + std::to_string(e.epoch + 1) + ": hardware cost " + std::to_string(last_cost) +
         " (1 = reference), surrogate disagreement " + std::to_string(100 * hw.disagreement_rate()) +
@@ -484,6 +505,8 @@ CosearchReport make_report(const CosearchConfig& cfg, const SearchOutcome& s, co
                    {"architecture_steps", arch_steps},
                    {"hardware_seconds_per_step", arch_steps ? hw_seconds / double(arch_steps) : 0},
                    {"surrogate_disagreement", s.disagreement_rate},
+                   {"gumbel_departure_share",
+                    arch_steps ? double(s.gumbel_departures) / double(arch_steps) : 0.0},
                    {"surrogate_disagreement_checks", s.disagreement_checks},
                    // Deprecated names of the two above (one release).
                    {"misguided_rate", s.disagreement_rate},

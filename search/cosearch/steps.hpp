@@ -84,6 +84,7 @@ struct SearchOutcome {
   nlohmann::json hw_log = nlohmann::json::array(); // one record per epoch
   double disagreement_rate = 0; // surrogate disagreement (HwCost::check_disagreement)
   std::int64_t disagreement_checks = 0;
+  std::int64_t gumbel_departures = 0; // steps whose sampled accelerator is not the argmax
 };
 // The supernet search with the hardware term in every architecture step (Eq. 4 + 9),
 // checkpointed into dir.checkpoint; result.interrupted on Ctrl-C / stop_after_iters.

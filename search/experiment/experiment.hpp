@@ -84,8 +84,11 @@ struct ExperimentResult {
 
 ExperimentResult run_experiment(const ExperimentConfig& config, const ExperimentRun& run);
 
-// The report part alone, from the cells' cell.json files (rank 0, tests).
-ExperimentResult experiment_report(const ExperimentConfig& config, const std::string& out_dir);
+// The report part alone, from the cells' cell.json files (rank 0, tests). With
+// allow_partial, unfinished cells are listed ("unfinished_cells") and left out, so the
+// means are over the seeds that finished (each method's "n"); otherwise one is an error.
+ExperimentResult experiment_report(const ExperimentConfig& config, const std::string& out_dir,
+                                   bool allow_partial = false);
 
 // ---- pieces, for tests ----------------------------------------------------------------------
 

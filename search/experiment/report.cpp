@@ -131,18 +131,24 @@ std::string plot(const fs::path& out, const json& methods, const std::vector<std
 
 } // namespace
 
-ExperimentResult experiment_report(const ExperimentConfig& e, const std::string& out_dir) {
+ExperimentResult experiment_report(const ExperimentConfig& e, const std::string& out_dir,
+                                   bool allow_partial) {
   const fs::path out(out_dir);
-  json methods = json::object(), cells = json::array();
+  json methods = json::object(), cells = json::array(), unfinished = json::array();
   const SearchSpace space = load_space(e.cosearch.space);
   const int lowest = std::min(*std::min_element(space.a_bits.begin(), space.a_bits.end()),
                               *std::min_element(space.w_bits.begin(), space.w_bits.end()));
   for (const Cell& c : experiment_cells(e)) {
     const fs::path f = cell_dir(out, c) / "cell.json";
     std::error_code ec;
-    if (!fs::exists(f, ec))
+    if (!fs::exists(f, ec)) {
+      if (allow_partial) {
+        unfinished.push_back({{"cell", c.name}, {"seed", c.seed}});
+        continue;
+      }
       throw SpecError("out", "cell '" + f.parent_path().string() +
                                  "' has not finished (run the experiment with --resume)");
+    }
     const json j = model::read_json_file(f.string(), "cell");
     for (const auto& [m, r] : j.at("methods").items()) {
       json rec = r;
@@ -204,7 +210,8 @@ ExperimentResult experiment_report(const ExperimentConfig& e, const std::string&
                   {"test_reads_per_model_max", max_reads},
                   {"test_reads_per_model_min", min_reads},
                   {"std", "sample standard deviation over seeds (n - 1)"}}},
-                {"cells", cells}};
+                {"cells", cells},
+                {"unfinished_cells", unfinished}};
   const auto order = method_order(methods);
   res.plot_note = plot(out, methods, order);
   res.report["plot"] = res.plot_note;
@@ -213,21 +220,29 @@ ExperimentResult experiment_report(const ExperimentConfig& e, const std::string&
   std::ostringstream md;
   md << "# brickyard experiment: " << e.name << "\n\nSeeds";
   for (auto s : e.seeds) md << " " << s;
+  if (!unfinished.empty()) {
+    md << " (PARTIAL: " << unfinished.size() << " runs have not finished:";
+    for (const auto& u : unfinished)
+      md << " seed " << u["seed"].get<std::uint64_t>() << " " << u["cell"].get<std::string>()
+         << ";";
+    md << " each method's mean is over the seeds it finished, n below)";
+  }
   md << ". Mean ± sample standard deviation over the seeds. Every choice was made on the "
         "validation split (held out of the training file) or on training images; the test "
         "set was read "
      << (max_reads == min_reads ? std::to_string(max_reads) : "up to " + std::to_string(max_reads))
      << " time(s) per finished model. EDAP and its parts are the estimator's (BatchTile "
         "mappings) on each method's accelerator.\n\n"
-     << "| method | val accuracy % | test accuracy % | latency ms | energy uJ | area mm2 | "
+     << "| method | n | val accuracy % | test accuracy % | latency ms | energy uJ | area mm2 | "
         "EDAP (J s mm2) | lowest-bit share % | surrogate disagreement % | wall min |\n"
-        "|---|---|---|---|---|---|---|---|---|---|\n";
+        "|---|---|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& m : order) {
     const json& v = methods[m];
-    md << "| " << describe_method(m) << " | " << pm("%.2f", v, "val_accuracy", 100) << " | "
-       << pm("%.2f", v, "test_accuracy", 100) << " | " << pm("%.3f", v, "latency_s", 1e3) << " | "
-       << pm("%.2f", v, "energy_j", 1e6) << " | " << pm("%.3f", v, "area_mm2") << " | "
-       << pm("%.3e", v, "edap") << " | " << pm("%.1f", v, "lowest_bits_share", 100) << " | "
+    md << "| " << describe_method(m) << " | " << v["n"].get<int>() << " | "
+       << pm("%.2f", v, "val_accuracy", 100) << " | " << pm("%.2f", v, "test_accuracy", 100)
+       << " | " << pm("%.3f", v, "latency_s", 1e3) << " | " << pm("%.2f", v, "energy_j", 1e6)
+       << " | " << pm("%.3f", v, "area_mm2") << " | " << pm("%.3e", v, "edap") << " | "
+       << pm("%.1f", v, "lowest_bits_share", 100) << " | "
        << pm("%.1f", v, "surrogate_disagreement", 100) << " | " << pm("%.1f", v, "wall_s", 1.0 / 60)
        << " |\n";
   }
