@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <stdexcept>
 
 extern char** environ;
@@ -101,6 +102,17 @@ Run run(const std::vector<std::string>& argv, bool merge) {
   close(fd[0]);
   r.status = exit_status(wait_for(pid));
   return r;
+}
+
+std::string gnuplot(const std::string& script, const std::string& data, const std::string& png) {
+  const Run r = run({"gnuplot", script}, true);
+  if (r.status != 0)
+    return "plot skipped: gnuplot " + std::string(r.status == 127 ? "not found" : "failed") +
+           " (script '" + script + "')";
+  std::error_code ec;
+  std::filesystem::remove(script, ec);
+  std::filesystem::remove(data, ec);
+  return "plot: " + png;
 }
 
 } // namespace brickyard::jobs

@@ -39,4 +39,9 @@ struct Run {
 // cannot be started gives status -1 and the reason in `out`.
 Run run(const std::vector<std::string>& argv, bool merge);
 
+// Runs `gnuplot script`. On success removes the script and its data file and returns
+// "plot: <png>"; otherwise keeps them and returns "plot skipped: gnuplot not found|failed
+// (script '...')", for reports that say where their plot went.
+std::string gnuplot(const std::string& script, const std::string& data, const std::string& png);
+
 } // namespace brickyard::jobs

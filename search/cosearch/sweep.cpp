@@ -107,14 +107,7 @@ std::string plot(const fs::path& out, const json& points, const json& baselines)
          "1.5 lc rgb '#7570b3' t 'random search, same exact-evaluation budget'\n"
       << "unset multiplot\n";
   }
-  const jobs::Run r = jobs::run({"gnuplot", gp.string()}, true);
-  std::error_code ec;
-  if (r.status != 0)
-    return "plot skipped: gnuplot " + std::string(r.status == 127 ? "not found" : "failed") +
-           " (script '" + gp.string() + "')";
-  fs::remove(gp, ec);
-  fs::remove(dat, ec);
-  return "plot: " + png.string();
+  return jobs::gnuplot(gp.string(), dat.string(), png.string());
 }
 
 } // namespace

@@ -119,14 +119,7 @@ std::string plot(const fs::path& out, const json& methods, const std::vector<std
     }
     g << "\n";
   }
-  const jobs::Run r = jobs::run({"gnuplot", gp.string()}, true);
-  std::error_code ec;
-  if (r.status != 0)
-    return "plot skipped: gnuplot " + std::string(r.status == 127 ? "not found" : "failed") +
-           " (script '" + gp.string() + "')";
-  fs::remove(gp, ec);
-  fs::remove(dat, ec);
-  return "plot: " + png.string();
+  return jobs::gnuplot(gp.string(), dat.string(), png.string());
 }
 
 } // namespace
