@@ -54,12 +54,6 @@ Baselines run_baselines(const CosearchConfig& cfg, const CosearchRun& run, Probl
       one_shot(*net, data, rows, choice, split.train_w, cfg.baseline_bn_batches);
   std::mt19937_64 rng(cfg.seed + 99);
   const auto shapes = blocks(space);
-  auto random_hw = [&]() {
-    std::array<int, kNumHeads> h{};
-    for (int i = 0; i < kNumHeads; ++i)
-      h[i] = int(rng() % std::uint64_t(cfg.hw_space.options(HwHead(i))));
-    return h;
-  };
   // Random search over ops, bits and accelerator.
   double best_obj = 1e300;
   json best;
@@ -70,7 +64,8 @@ Baselines run_baselines(const CosearchConfig& cfg, const CosearchRun& run, Probl
       c.a_bits.push_back(space.a_bits[rng() % space.a_bits.size()]);
       c.w_bits.push_back(space.w_bits[rng() % space.w_bits.size()]);
     }
-    const HwEval ev = hw.exact(describe(space, c), cfg.hw_space.accelerator(random_hw()));
+    const HwEval ev = hw.exact(describe(space, c),
+                               cfg.hw_space.accelerator(random_accelerator(cfg.hw_space, rng)));
     const EvalResult acc = one_shot(*net, data, rows, c, split.train_w, cfg.baseline_bn_batches);
     const double obj = acc.loss + cfg.lambda * ev.cost;
     if (obj < best_obj) {
@@ -85,15 +80,9 @@ Baselines run_baselines(const CosearchConfig& cfg, const CosearchRun& run, Probl
   }
   // Hardware-only search for the fixed uniform 8-bit network.
   const auto fixed = describe(space, with_bits(choice, 8));
-  double best_hw = 1e300;
-  json hw_only;
-  for (int i = 0; i < budget; ++i) {
-    const HwEval ev = hw.exact(fixed, cfg.hw_space.accelerator(random_hw()));
-    if (ev.cost < best_hw) {
-      best_hw = ev.cost;
-      hw_only = {{"accelerator", model::to_json(ev.accel)}, {"predicted", cost_json(ev)}};
-    }
-  }
+  const HwEval best_hw = hardware_search(hw, cfg.hw_space, fixed, budget, rng);
+  const json hw_only = {{"accelerator", model::to_json(best_hw.accel)},
+                        {"predicted", cost_json(best_hw)}};
   baselines = {{"budget_exact_evaluations", budget},
                {"cosearch_architecture_steps", arch_steps},
                {"validation_images", rows.size(0)},

@@ -127,6 +127,23 @@ std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::
   return std::make_unique<HwCost>(cfg.hw_space, tech, cal, hwo);
 }
 
+std::array<int, kNumHeads> random_accelerator(const HwSpace& space, std::mt19937_64& rng) {
+  std::array<int, kNumHeads> h{};
+  for (int i = 0; i < kNumHeads; ++i) h[i] = int(rng() % std::uint64_t(space.options(HwHead(i))));
+  return h;
+}
+
+HwEval hardware_search(HwCost& hw, const HwSpace& space, const std::vector<model::Layer>& layers,
+                       int budget, std::mt19937_64& rng) {
+  HwEval best;
+  double best_cost = 1e300;
+  for (int i = 0; i < budget; ++i) {
+    HwEval ev = hw.exact(layers, space.accelerator(random_accelerator(space, rng)));
+    if (ev.cost < best_cost) best_cost = ev.cost, best = std::move(ev);
+  }
+  return best;
+}
+
 // ---- steps -------------------------------------------------------------------------------
 
 RunDir prepare_run_dir(const CosearchConfig& cfg, const CosearchRun& run) {

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <random>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -44,6 +45,13 @@ std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::
                                         const model::Calibration& cal,
                                         const std::vector<model::Layer>& layers8,
                                         HwEval* ref = nullptr);
+
+// A random accelerator of the space: each head's option drawn from `rng`.
+std::array<int, kNumHeads> random_accelerator(const HwSpace& space, std::mt19937_64& rng);
+// The hardware-only search every baseline runs: `budget` random accelerators (drawn from
+// `rng`), each an exact evaluation of `layers`; the first with the lowest hardware cost.
+HwEval hardware_search(HwCost& hw, const HwSpace& space, const std::vector<model::Layer>& layers,
+                       int budget, std::mt19937_64& rng);
 
 // ---- steps --------------------------------------------------------------------------------
 

@@ -70,22 +70,15 @@ struct HwSearch {
   double seconds = 0;
 };
 
-// Random accelerators of the space (the budget's exact evaluations), the best by the
-// normalized hardware cost: the hardware-only search a user without the generation network
-// would run.
-HwSearch hardware_search(HwCost& hw, const HwSpace& space, const std::vector<model::Layer>& layers,
-                         int budget, std::uint64_t seed) {
+// The baselines' hardware search (steps.hpp), timed.
+HwSearch timed_hardware_search(HwCost& hw, const HwSpace& space,
+                               const std::vector<model::Layer>& layers, int budget,
+                               std::uint64_t seed) {
   const auto t0 = Clock::now();
   std::mt19937_64 rng(seed);
   HwSearch r;
-  double best = 1e300;
-  for (int i = 0; i < budget; ++i) {
-    std::array<int, kNumHeads> h{};
-    for (int k = 0; k < kNumHeads; ++k) h[k] = int(rng() % std::uint64_t(space.options(HwHead(k))));
-    HwEval ev = hw.exact(layers, space.accelerator(h));
-    ++r.evaluations;
-    if (ev.cost < best) best = ev.cost, r.best = std::move(ev);
-  }
+  r.best = hardware_search(hw, space, layers, budget, rng);
+  r.evaluations = budget;
   r.seconds = since(t0);
   return r;
 }
@@ -164,7 +157,7 @@ void finish_accuracy_first(const ExperimentConfig& e, const ExperimentRun& run, 
                             model::load_calibration(cfg.calibration), reference_layers(cfg));
   const int budget = budget_of(cfg, report);
   const HwSearch hs =
-      hardware_search(*hw, cfg.hw_space, describe(space, choice), budget, c.seed + 77);
+      timed_hardware_search(*hw, cfg.hw_space, describe(space, choice), budget, c.seed + 77);
   say(run, "hardware-only search (seed " + std::to_string(c.seed) +
                "): " + std::to_string(hs.evaluations) + " accelerators in " +
                std::to_string(hs.seconds) + " s");
@@ -313,7 +306,7 @@ bool decoupled_cell(const ExperimentConfig& e, const ExperimentRun& run, const f
   for (std::size_t i = 0; i < layers.size(); ++i)
     layers[i].a_bits = bits[i].a_bits, layers[i].w_bits = bits[i].w_bits;
   const int budget = budget_of(cfg, cs_report);
-  const HwSearch hs = hardware_search(*hw, cfg.hw_space, layers, budget, c.seed + 88);
+  const HwSearch hs = timed_hardware_search(*hw, cfg.hw_space, layers, budget, c.seed + 88);
   json methods = {
       {"decoupled",
        record(std::isfinite(t.tq.val_accuracy) ? json(t.tq.val_accuracy) : json(nullptr),
