@@ -11,6 +11,7 @@
 #include "calibration/calibrate.hpp"
 #include "cli/commands.hpp"
 #include "cli/inputs.hpp"
+#include "jobs/process.hpp"
 #include "model/error.hpp"
 #include "sysc/engine.hpp"
 
@@ -59,7 +60,7 @@ int run_calibrate(const std::vector<std::string>& args) {
   std::int64_t max_cycles = 200'000;
   std::uint64_t seed = 1;
   double timeout = 600;
-  std::string engine = "native", out, csv, start_path, plot_path;
+  std::string engine = "native", out, csv, start_path, plot_path, cost_model, cost_config;
   desc.add_options()("help,h",
                      "show this help")("points", po::value(&points)->default_value(1200),
                                        "design points to simulate (rounded up to whole groups)")(
@@ -78,8 +79,13 @@ int run_calibrate(const std::vector<std::string>& args) {
       "starting ('before') coefficients (default: neutral, all 1)")(
       "timeout", po::value(&timeout)->default_value(600),
       "seconds a group's simulation may take before it is killed as hung")(
-      "plot", po::value(&plot_path),
-      "scatter PNG (default: --out with .png; '-' for none)")("quiet,q", "no progress lines");
+      "plot", po::value(&plot_path), "scatter PNG (default: --out with .png; '-' for none)")(
+      "cost-model", po::value(&cost_model),
+      "then retrain the co-search's cost model on the new coefficients and CSV into this "
+      "file (brickyard cost-model; data/cost/default.pt is the shipped one)")(
+      "cost-config", po::value(&cost_config),
+      "cosearch configuration of that cost model (space, hardware space; default: built-in)")(
+      "quiet,q", "no progress lines");
   po::variables_map vm = parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
@@ -91,6 +97,8 @@ int run_calibrate(const std::vector<std::string>& args) {
   if (jobs < 1 || jobs > 256) throw SpecError("jobs", "must be in 1..256");
   if (max_cycles < 1000) throw SpecError("max-cycles", "must be at least 1000");
   if (!(timeout > 0)) throw SpecError("timeout", "must be positive");
+  if (!cost_config.empty() && cost_model.empty())
+    throw SpecError("cost-config", "needs --cost-model FILE");
   sysc::engine_from_string(engine, "engine");
 
   calibration::CalibrateOptions opt;
@@ -159,6 +167,22 @@ int run_calibrate(const std::vector<std::string>& args) {
       std::cerr << "brickyard calibrate: group " << f.group << " (points " << f.first_point << ".."
                 << f.last_point << ") failed: " << one_line(f.reason) << "\n";
     return kExitInternal;
+  }
+  if (!cost_model.empty()) {
+    // LibTorch lives in the sibling brickyard-search binary.
+    const auto exe =
+        std::filesystem::read_symlink("/proc/self/exe").parent_path() / "brickyard-search";
+    std::vector<std::string> argv = {exe.string(),        "cost-model",    "--out",
+                                     cost_model,          "--calibration", out,
+                                     "--calibration-csv", r.csv_path,      "--force"};
+    if (!cost_config.empty()) argv.insert(argv.end(), {"--config", cost_config});
+    if (vm.count("quiet")) argv.push_back("--quiet");
+    std::cout << "cost model: training " << cost_model << " on the new calibration\n" << std::flush;
+    const int st = jobs::exit_status(jobs::wait_for(jobs::spawn(argv)));
+    if (st != 0) {
+      std::cerr << "brickyard calibrate: cost model training failed (status " << st << ")\n";
+      return st == kExitBadInput ? kExitBadInput : kExitInternal;
+    }
   }
   return kExitOk;
 }

@@ -24,6 +24,7 @@ commands:
   calibrate   fit the estimator to the simulator and report its error
   cosearch    joint network/precision/accelerator search (JAQ), retrain, simulate, report
   experiment  the co-search against decoupled, hardware-only and random search over seeds
+  cost-model  train the co-search's hardware cost model offline (estimator + simulated points)
   retrain     retrain a co-searched design (precision transfer)
   export-rtl  Verilog parameter files for a design, verified in RTL
   train       train a fixed network of a search space at full precision (quantize's input)
@@ -58,7 +59,7 @@ int main(int argc, char** argv) {
     if (cmd == "export-rtl") return brickyard::cli::run_export_rtl(args);
     if (cmd == "calibrate") return brickyard::cli::run_calibrate(args);
     if (cmd == "cosearch" || cmd == "retrain" || cmd == "train" || cmd == "quantize" ||
-        cmd == "experiment") {
+        cmd == "experiment" || cmd == "cost-model") {
       // LibTorch lives in the sibling brickyard-search binary (search_main.cpp).
       const auto exe =
           std::filesystem::read_symlink("/proc/self/exe").parent_path() / "brickyard-search";

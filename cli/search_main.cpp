@@ -15,6 +15,7 @@
 #include "model/error.hpp"
 #include "model/json_io.hpp"
 #include "search/cosearch/cosearch.hpp"
+#include "search/cosearch/cost_model.hpp"
 #include "search/cosearch/sweep.hpp"
 #include "search/experiment/experiment.hpp"
 #include "search/nn/model_file.hpp"
@@ -423,6 +424,81 @@ int run_experiment_cmd(const std::vector<std::string>& args) {
   return brickyard::cli::kExitOk;
 }
 
+int run_cost_model(const std::vector<std::string>& args) {
+  po::options_description desc(
+      "usage: brickyard cost-model --out FILE.pt [--config FILE] [options]\n\n"
+      "Trains the co-search's cost model offline: exact estimator + BatchTile costs of random\n"
+      "subnets of the config's search space on random accelerators of its hardware space,\n"
+      "plus the calibration CSV's simulated points. Writes FILE.pt and FILE.json (held-out\n"
+      "errors, rank correlation, surrogate disagreement). A co-search uses it with\n"
+      "\"hardware\": {\"cost_model\": \"FILE.pt\"} (\"default\": "
+      "data/cost/default.pt).\n\noptions");
+  std::string config, out, calibration, csv;
+  brickyard::search::CostModelOptions o;
+  desc.add_options()("help,h", "show this help")(
+      "config", po::value(&config),
+      "cosearch configuration (space, hardware space, weights; default: built-in)")(
+      "out", po::value(&out), "cost model file to write (.pt; a .json report beside it)")(
+      "calibration", po::value(&calibration),
+      "estimator coefficients (default: the config's calibration)")(
+      "calibration-csv", po::value(&csv),
+      "simulated points (default: the calibration JSON's .csv sibling if it exists; '-' none)")(
+      "samples", po::value(&o.samples)->default_value(o.samples),
+      "random (subnet, accelerator) samples")("steps", po::value(&o.steps)->default_value(o.steps),
+                                              "Adam steps (batch 256)")(
+      "hidden", po::value(&o.hidden)->default_value(o.hidden), "hidden units per layer")(
+      "seed", po::value(&o.seed)->default_value(o.seed), "seed of the samples and the fit")(
+      "threads", po::value(&o.threads)->default_value(o.threads),
+      "BatchTile threads (0: all cores)")("force", "replace an existing FILE")("quiet,q",
+                                                                               "no progress lines");
+  auto vm = brickyard::cli::parse_args(desc, args);
+  if (vm.count("help")) {
+    std::cout << desc << "\n";
+    return brickyard::cli::kExitOk;
+  }
+  if (out.empty()) throw SpecError("out", "missing (--out FILE.pt)");
+  if (fs::exists(out) && !vm.count("force"))
+    throw SpecError("out", "'" + out + "' exists (--force replaces it)");
+  if (o.steps < 1) throw SpecError("steps", "must be at least 1");
+  if (o.hidden < 4 || o.hidden > 4096) throw SpecError("hidden", "must be in 4..4096");
+  if (o.threads < 0) throw SpecError("threads", "must be >= 0");
+  // Without --config: the built-in co-search defaults (small space, Fashion-MNIST, the
+  // default hardware space, balanced weights).
+  auto cfg = config.empty() ? brickyard::search::cosearch_config_from_json(nlohmann::json::object())
+                            : brickyard::search::load_cosearch_config(config);
+  if (!calibration.empty()) {
+    brickyard::model::load_calibration(calibration); // a bad file is named now
+    cfg.calibration = calibration;
+  }
+  if (csv == "-") {
+    csv.clear();
+  } else if (csv.empty()) {
+    const std::string cal = cfg.calibration.empty()
+                                ? brickyard::model::data_dir() + "/calibration/default.json"
+                                : cfg.calibration;
+    const fs::path sib = fs::path(cal).replace_extension(".csv");
+    if (fs::exists(sib)) csv = sib.string();
+  }
+  o.calibration_csv = csv;
+  o.progress = vm.count("quiet") == 0;
+  const auto r = brickyard::search::train_cost_model(cfg, o, out);
+  const auto& h = r["held_out"];
+  std::cout << "cost model: " << out << " (" << r["training_rows"] << " training rows, "
+            << r["held_out_samples"] << " held-out samples)\n"
+            << "held out: layer cycles MAPE " << h["layer_cycles_mape_pct"] << "%, energy "
+            << h["layer_energy_mape_pct"] << "%; network latency " << h["network_latency_mape_pct"]
+            << "%, energy " << h["network_energy_mape_pct"] << "%; Spearman "
+            << h["network_cost_spearman"] << "\n"
+            << "surrogate disagreement " << h["surrogate_disagreement"]["rate"] << " of "
+            << h["surrogate_disagreement"]["checks"] << " checks (online warm-up surrogate: "
+            << h["surrogate_disagreement_online_warm_up"]["rate"] << ")\n";
+  if (!r["simulated_held_out"].is_null())
+    std::cout << "against the simulator (" << r["simulated_held_out"]["points"]
+              << " held-out points): cycles MAPE " << r["simulated_held_out"]["cycles_mape_pct"]
+              << "%, energy " << r["simulated_held_out"]["energy_mape_pct"] << "%\n";
+  return brickyard::cli::kExitOk;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -435,8 +511,9 @@ int main(int argc, char** argv) {
     if (cmd == "train") return run_train(args);
     if (cmd == "quantize") return run_quantize(args);
     if (cmd == "experiment") return run_experiment_cmd(args);
+    if (cmd == "cost-model") return run_cost_model(args);
     std::cerr << "brickyard-search: field 'command': unknown command '" << cmd
-              << "' (cosearch, retrain, train, quantize, experiment)\n";
+              << "' (cosearch, retrain, train, quantize, experiment, cost-model)\n";
     return brickyard::cli::kExitBadInput;
   } catch (const SpecError& e) {
     std::cerr << "brickyard " << cmd << ": " << brickyard::cli::one_line(e.what()) << "\n";

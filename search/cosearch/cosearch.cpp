@@ -1,6 +1,7 @@
 #include "search/cosearch/cosearch.hpp"
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include <torch/torch.h>
@@ -86,6 +87,17 @@ void read_hardware(JsonReader r, CosearchConfig& c) {
   c.hw_lr = r.get_double("hw_lr", c.hw_lr, 1e-7, 10);
   c.hw_prior = r.get_double("prior", c.hw_prior, 0, 100);
   c.warm_up_samples = r.get_int("warm_up_samples", c.warm_up_samples, 0, 100000);
+  c.hw.surrogate_steps = r.get_int("surrogate_steps", c.hw.surrogate_steps, 0, 1000);
+  if (r.has("cost_model")) {
+    c.cost_model = r.get_string("cost_model", "");
+    if (c.cost_model == "none") c.cost_model.clear();
+    if (c.cost_model == "default") c.cost_model = model::data_dir() + "/cost/default.pt";
+    std::error_code ec;
+    if (!c.cost_model.empty() && !std::filesystem::is_regular_file(c.cost_model, ec))
+      throw SpecError(r.field("cost_model"), "no cost model file '" + c.cost_model +
+                                                 "' (\"default\", \"none\" or a file)");
+    if (!c.cost_model.empty()) check_cost_model_file(c.cost_model, r.field("cost_model"));
+  }
   // "misguided_every": the old name of disagreement_every (deprecated, read for one release).
   c.disagreement_every = r.get_int("misguided_every", c.disagreement_every, 0, 1000000);
   c.disagreement_every = r.get_int("disagreement_every", c.disagreement_every, 0, 1000000);

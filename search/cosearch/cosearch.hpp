@@ -43,6 +43,10 @@ struct CosearchConfig {
   double hw_lr = 1e-3; // Adam on the generation network
   double hw_prior = 3; // initial logit bonus of the base accelerator's options (0: none)
   int warm_up_samples = 32;
+  // Cost model trained offline (brickyard cost-model): "" = none, the surrogate learns online
+  // only; "default" resolves to data/cost/default.pt. hw.surrogate_steps > 0 keeps training
+  // it online on the search's exact evaluations.
+  std::string cost_model;
   // Surrogate disagreement checks: every `disagreement_every` architecture steps (0: never),
   // `disagreement_checks` counted checks (one-head changes that are not near-ties).
   int disagreement_every = 1;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <random>
 #include <sstream>
 
@@ -173,6 +174,169 @@ void HwGenNetImpl::prefer(const model::Accelerator& a, double strength) {
     heads[std::size_t(h)]->as<torch::nn::Linear>()->bias[c[h]] += strength;
 }
 
+// ---- relaxed hardware features --------------------------------------------------------------
+
+namespace {
+
+constexpr double kLogScale = 1.0 / 16, kPressureClamp = 8;
+using Terms = std::array<double, kRelaxFeatures>;
+
+double lg(double x) {
+  return std::log2(std::max(x, 1e-30));
+}
+double cdiv(double a, double b) {
+  return std::ceil(a / b);
+}
+
+struct LayerDims {
+  double g, k, icg, ocg, oh, ow, P, pf, macs, act_bits, wgt_bits, out_bits;
+};
+LayerDims dims_of(const model::Layer& l, int psum_bits) {
+  LayerDims d;
+  d.g = l.groups, d.k = l.k, d.icg = l.icg(), d.ocg = l.ocg(), d.oh = l.oh(), d.ow = l.ow();
+  d.P = double(l.n) * d.oh * d.ow;
+  d.pf = model::macs_per_fusion_unit(l.a_bits, l.w_bits);
+  d.macs = double(l.macs());
+  d.act_bits = double(l.n) * l.ic * l.ih * l.iw * l.a_bits;
+  d.wgt_bits = double(l.oc) * d.icg * d.k * d.k * l.w_bits;
+  d.out_bits = d.P * l.oc * psum_bits;
+  return d;
+}
+
+// The part of each feature that no head changes (features 0-3, 7; log2 units).
+Terms base_terms(const LayerDims& d, double dram_bits_per_cycle) {
+  Terms t{};
+  t[0] = lg(d.g * d.k * d.k);
+  t[1] = lg(d.g * d.k * d.k * cdiv(d.icg, d.pf));
+  t[2] = lg(d.g * d.ocg * cdiv(d.icg, d.pf) * d.ow * d.k);
+  t[3] = lg(d.macs / d.pf);
+  t[7] = lg((d.act_bits + d.wgt_bits + d.out_bits) / dram_bits_per_cycle);
+  return t;
+}
+// One head at value v (PE rows or columns, buffer bytes).
+Terms head_terms(const LayerDims& d, HwHead h, double v) {
+  Terms t{};
+  auto pressure = [](double need_bits, double bytes) {
+    return std::clamp(lg(need_bits / (bytes * 8 / 2)), -kPressureClamp, kPressureClamp);
+  };
+  switch (h) {
+  case kPeX: // rows
+    t[0] = lg(cdiv(d.icg, v * d.pf)) + lg(std::max(d.P, v));
+    t[1] = lg(cdiv(d.P, v));
+    t[2] = lg(cdiv(d.k, v));
+    t[3] = -lg(v);
+    break;
+  case kPeY: // columns
+    t[0] = lg(cdiv(d.ocg, v));
+    t[1] = lg(cdiv(d.ocg, v));
+    t[2] = lg(cdiv(d.oh, v));
+    t[3] = -lg(v);
+    break;
+  case kAbuf:
+    t[4] = pressure(d.act_bits, v);
+    break;
+  case kWbuf:
+    t[5] = pressure(d.wgt_bits, v);
+    break;
+  case kObuf:
+    t[6] = pressure(d.out_bits, v);
+    break;
+  default:
+    break;
+  }
+  return t;
+}
+// Scales the log2 features to O(1) inputs (pressures are in [-8, 8]).
+void scale(Terms& t) {
+  for (int f : {0, 1, 2, 3, 7}) t[std::size_t(f)] *= kLogScale;
+  for (int f : {4, 5, 6}) t[std::size_t(f)] /= kPressureClamp;
+}
+torch::Tensor to_tensor(const Terms& t) {
+  std::vector<float> v(t.begin(), t.end());
+  return torch::tensor(v);
+}
+
+std::string layer_key(const model::Layer& l) {
+  std::ostringstream s;
+  s << l.n << ',' << l.ic << ',' << l.oc << ',' << l.ih << ',' << l.iw << ',' << l.k << ','
+    << l.stride << ',' << l.pad << ',' << l.groups << ',' << l.a_bits << ',' << l.w_bits;
+  return s.str();
+}
+
+} // namespace
+
+RelaxedFeatures::RelaxedFeatures(HwSpace space, int psum_bits)
+    : space_(std::move(space)), psum_bits_(psum_bits) {}
+
+torch::Tensor RelaxedFeatures::at(const std::vector<model::Layer>& layers,
+                                  const model::Accelerator& a) const {
+  auto out = torch::zeros({std::int64_t(layers.size()), kRelaxFeatures});
+  auto o = out.accessor<float, 2>();
+  const int df = a.dataflow == model::Dataflow::WS ? 0 : a.dataflow == model::Dataflow::OS ? 1 : 2;
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const LayerDims d = dims_of(layers[i], psum_bits_);
+    Terms t = base_terms(d, a.dram_bits_per_cycle);
+    const std::pair<HwHead, double> heads[] = {{kPeX, a.pe_rows},
+                                               {kPeY, a.pe_cols},
+                                               {kAbuf, double(a.abuf_bytes)},
+                                               {kWbuf, double(a.wbuf_bytes)},
+                                               {kObuf, double(a.obuf_bytes)}};
+    for (const auto& [h, v] : heads) {
+      const Terms ht = head_terms(d, h, v);
+      for (int f = 0; f < kRelaxFeatures; ++f) t[std::size_t(f)] += ht[std::size_t(f)];
+    }
+    scale(t);
+    t[8] = t[std::size_t(df)]; // the dataflow's compute cycles (scaled like 0-2)
+    for (int f = 0; f < kRelaxFeatures; ++f) o[std::int64_t(i)][f] = float(t[std::size_t(f)]);
+  }
+  return out;
+}
+
+const RelaxedFeatures::Tables& RelaxedFeatures::tables(const model::Layer& l) {
+  const std::string k = layer_key(l);
+  auto it = memo_.find(k);
+  if (it != memo_.end()) return it->second;
+  const LayerDims d = dims_of(l, psum_bits_);
+  Tables t;
+  Terms b = base_terms(d, space_.base.dram_bits_per_cycle);
+  scale(b);
+  t.base = to_tensor(b);
+  for (int h = 0; h < kDataflow; ++h) {
+    const int n = space_.options(HwHead(h));
+    auto m = torch::zeros({n, kRelaxFeatures});
+    auto ma = m.accessor<float, 2>();
+    for (int i = 0; i < n; ++i) {
+      Terms ht = head_terms(d, HwHead(h), double(space_.value(HwHead(h), i)));
+      scale(ht);
+      for (int f = 0; f < kRelaxFeatures; ++f) ma[i][f] = float(ht[std::size_t(f)]);
+    }
+    t.head[std::size_t(h)] = m;
+  }
+  return memo_.emplace(k, std::move(t)).first->second;
+}
+
+torch::Tensor RelaxedFeatures::soft(const std::vector<model::Layer>& layers,
+                                    const std::array<torch::Tensor, kNumHeads>& w) {
+  // Per head: [L, options, 9] tables times the head's weights, summed over options.
+  std::vector<torch::Tensor> base;
+  std::array<std::vector<torch::Tensor>, kDataflow> tab;
+  for (const auto& l : layers) {
+    const Tables& t = tables(l);
+    base.push_back(t.base);
+    for (int h = 0; h < kDataflow; ++h) tab[std::size_t(h)].push_back(t.head[std::size_t(h)]);
+  }
+  auto x = torch::stack(base); // [L, 9]
+  for (int h = 0; h < kDataflow; ++h)
+    x = x + torch::einsum("lof,o->lf", {torch::stack(tab[std::size_t(h)]), w[h]});
+  // Feature 8: the dataflow-weighted compute cycles (features 0-2 are WS, OS, RS).
+  std::vector<std::int64_t> perm;
+  for (auto df : space_.dataflows)
+    perm.push_back(df == model::Dataflow::WS ? 0 : df == model::Dataflow::OS ? 1 : 2);
+  auto per_df = x.slice(1, 0, 3).index_select(1, torch::tensor(perm, torch::kLong));
+  auto mixed = (per_df * w[kDataflow].reshape({1, -1})).sum(1, true);
+  return torch::cat({x.slice(1, 0, 8), mixed}, 1);
+}
+
 // ---- the cost surrogate ------------------------------------------------------------------
 
 CostModelImpl::CostModelImpl(int h) : hidden(h) {
@@ -180,22 +344,30 @@ CostModelImpl::CostModelImpl(int h) : hidden(h) {
 }
 
 void CostModelImpl::reset() {
-  l1 = register_module("l1", torch::nn::Linear(kAccelFeatures + kOpFeatures, hidden));
+  l1 = register_module("l1", torch::nn::Linear(kCostInputs, hidden));
   l2 = register_module("l2", torch::nn::Linear(hidden, hidden));
   l3 = register_module("l3", torch::nn::Linear(hidden, 2));
 }
 
-torch::Tensor CostModelImpl::forward(const torch::Tensor& ops, const torch::Tensor& accel) {
-  return forward_rows(
-      torch::cat({accel.reshape({1, -1}).expand({ops.size(0), kAccelFeatures}), ops}, 1));
+namespace {
+torch::Tensor cost_rows(const torch::Tensor& ops, const torch::Tensor& accel,
+                        const torch::Tensor& relax) {
+  return torch::cat({accel.reshape({1, -1}).expand({ops.size(0), kAccelFeatures}), ops, relax}, 1);
+}
+} // namespace
+
+torch::Tensor CostModelImpl::forward(const torch::Tensor& ops, const torch::Tensor& accel,
+                                     const torch::Tensor& relax) {
+  return forward_rows(cost_rows(ops, accel, relax));
 }
 
 torch::Tensor CostModelImpl::forward_rows(const torch::Tensor& x) {
   return l3(torch::relu(l2(torch::relu(l1(x)))));
 }
 
-torch::Tensor CostModelImpl::forward_frozen(const torch::Tensor& ops, const torch::Tensor& accel) {
-  auto x = torch::cat({accel.reshape({1, -1}).expand({ops.size(0), kAccelFeatures}), ops}, 1);
+torch::Tensor CostModelImpl::forward_frozen(const torch::Tensor& ops, const torch::Tensor& accel,
+                                            const torch::Tensor& relax) {
+  auto x = cost_rows(ops, accel, relax);
   auto lin = [](const torch::nn::Linear& l, const torch::Tensor& v) {
     return F::linear(v, l->weight.detach().clone(), l->bias.detach().clone());
   };
@@ -221,21 +393,38 @@ std::string key(const model::Layer& l, const model::Accelerator& a) {
   return s.str();
 }
 
-std::array<torch::Tensor, kNumHeads> one_hot(const HwSpace& s,
-                                             const std::array<int, kNumHeads>& c) {
-  std::array<torch::Tensor, kNumHeads> w;
-  for (int h = 0; h < kNumHeads; ++h) {
-    w[h] = torch::zeros({s.options(HwHead(h))});
-    w[h][c[h]] = 1.0;
-  }
-  return w;
+// encode_accelerator of one accelerator (any values; for the space's options the same as
+// its one-hot weights).
+torch::Tensor encode_at(const HwSpace& s, const model::Accelerator& a) {
+  std::vector<float> v = {
+      float(std::log2(double(a.pe_rows)) / 6), float(std::log2(double(a.pe_cols)) / 6),
+      float(std::log2(double(a.abuf_bytes)) / 20), float(std::log2(double(a.wbuf_bytes)) / 20),
+      float(std::log2(double(a.obuf_bytes)) / 20)};
+  for (auto df : s.dataflows) v.push_back(df == a.dataflow ? 1.0f : 0.0f);
+  return torch::tensor(v);
 }
 
 } // namespace
 
+torch::Tensor cost_targets(const std::vector<model::Cost>& costs) {
+  auto y = torch::zeros({std::int64_t(costs.size()), 2});
+  auto ya = y.accessor<float, 2>();
+  for (std::size_t i = 0; i < costs.size(); ++i) {
+    const auto& c = costs[i];
+    const auto r = std::int64_t(i);
+    ya[r][0] = float((std::log(std::max<double>(1.0, double(c.cycles))) - kCenter[0]) / kSpread);
+    ya[r][1] = float((std::log(std::max(1e-3, c.energy_j * 1e12)) - kCenter[1]) / kSpread);
+  }
+  return y;
+}
+
+torch::Tensor cost_log(const torch::Tensor& pred) {
+  return to_log(pred);
+}
+
 HwCost::HwCost(HwSpace space, model::Tech tech, model::Calibration cal, HwCostOptions options)
     : space_(std::move(space)), tech_(std::move(tech)), cal_(std::move(cal)), opt_(options),
-      surrogate_(CostModel(64)) {
+      surrogate_(CostModel(options.surrogate_hidden)), relax_(space_, tech_.psum_bits) {
   sgd_ = std::make_unique<torch::optim::Adam>(surrogate_->parameters(),
                                               torch::optim::AdamOptions(opt_.surrogate_lr));
 }
@@ -303,19 +492,21 @@ HwEval HwCost::evaluate(const std::vector<model::Layer>& layers, const torch::Te
 
   // The surrogate first learns from this exact result; the loss then uses a frozen copy
   // of it, so later surrogate updates never touch the caller's graph.
-  remember(ops.detach(), encode_accelerator(space_, one_hot(space_, gen.choice)), ev.layers);
+  remember(inputs(layers, a), ev.layers);
   fit(opt_.surrogate_steps);
   // Latency and energy: exact value, relative gradient of the surrogate (straight through
   // in log space: value * exp(log s - detach(log s))).
   auto accel = encode_accelerator(space_, gen.weights);
   torch::Tensor log_l, log_e; // ln of the surrogate's total cycles and energy (pJ)
   if (soft) {
-    auto pred = to_log(surrogate_->forward_frozen(soft->ops, accel));
+    const auto relax = relax_.soft(soft->layers, gen.weights);
+    auto pred = to_log(surrogate_->forward_frozen(soft->ops, accel, relax));
     auto log_w = torch::log(soft->weight.clamp_min(1e-12));
     log_l = torch::logsumexp(pred.select(1, 0) + log_w, 0);
     log_e = torch::logsumexp(pred.select(1, 1) + log_w, 0);
   } else {
-    auto pred = to_log(surrogate_->forward_frozen(ops, accel)); // ln cycles, ln pJ per layer
+    const auto relax = relax_.soft(layers, gen.weights);
+    auto pred = to_log(surrogate_->forward_frozen(ops, accel, relax)); // ln cycles, ln pJ
     log_l = torch::logsumexp(pred.select(1, 0), 0);
     log_e = torch::logsumexp(pred.select(1, 1), 0);
   }
@@ -340,25 +531,27 @@ HwEval HwCost::evaluate(const std::vector<model::Layer>& layers, const torch::Te
   return ev;
 }
 
-void HwCost::remember(const torch::Tensor& ops, const torch::Tensor& accel,
-                      const std::vector<model::Cost>& costs) {
+torch::Tensor HwCost::inputs(const std::vector<model::Layer>& layers, const model::Accelerator& a) {
+  return cost_rows(encode_layers(layers), encode_at(space_, a), relax_.at(layers, a));
+}
+
+std::pair<double, double> HwCost::predict(const std::vector<model::Layer>& layers,
+                                          const model::Accelerator& a) {
+  torch::NoGradGuard g;
+  auto pred = to_log(surrogate_->forward_rows(inputs(layers, a)));
+  return {torch::exp(pred.select(1, 0)).sum().item<double>(),
+          torch::exp(pred.select(1, 1)).sum().item<double>() * 1e-12};
+}
+
+void HwCost::remember(const torch::Tensor& x, const std::vector<model::Cost>& costs) {
   if (!X_.defined()) {
-    X_ = torch::zeros({std::int64_t(opt_.replay), kAccelFeatures + kOpFeatures});
+    X_ = torch::zeros({std::int64_t(opt_.replay), kCostInputs});
     Y_ = torch::zeros({std::int64_t(opt_.replay), 2});
   }
-  auto xa = X_.accessor<float, 2>();
-  auto ya = Y_.accessor<float, 2>();
-  auto acc = accel.detach().contiguous();
-  auto op = ops.detach().contiguous();
-  auto aa = acc.accessor<float, 1>();
-  auto oa = op.accessor<float, 2>();
-  for (std::int64_t i = 0; i < op.size(0); ++i) {
-    const std::int64_t r = std::int64_t(next_);
-    for (int j = 0; j < kAccelFeatures; ++j) xa[r][j] = aa[j];
-    for (int j = 0; j < kOpFeatures; ++j) xa[r][kAccelFeatures + j] = oa[i][j];
-    const auto& c = costs[std::size_t(i)];
-    ya[r][0] = float((std::log(std::max<double>(1.0, double(c.cycles))) - kCenter[0]) / kSpread);
-    ya[r][1] = float((std::log(std::max(1e-3, c.energy_j * 1e12)) - kCenter[1]) / kSpread);
+  const auto y = cost_targets(costs);
+  for (std::int64_t i = 0; i < x.size(0); ++i) {
+    X_[std::int64_t(next_)] = x[i];
+    Y_[std::int64_t(next_)] = y[i];
     next_ = (next_ + 1) % opt_.replay;
     filled_ = std::min(filled_ + 1, opt_.replay);
   }
@@ -392,8 +585,9 @@ void HwCost::warm_up(const std::vector<model::Layer>& layers, int samples, std::
       l.a_bits = bits[rng() % 3];
       l.w_bits = bits[rng() % 3];
     }
-    HwEval ev = exact(ls, space_.accelerator(c));
-    remember(encode_layers(ls), encode_accelerator(space_, one_hot(space_, c)), ev.layers);
+    const model::Accelerator a = space_.accelerator(c);
+    HwEval ev = exact(ls, a);
+    remember(inputs(ls, a), ev.layers);
   }
   // About 100 passes over the samples (batch 128), at least 300 steps, unless given.
   const int rows = samples * int(layers.size());
@@ -409,19 +603,16 @@ bool HwCost::check_disagreement(const std::vector<model::Layer>& layers, const t
   alt[h] = (gen.choice[h] + 1 + int(rng() % std::uint64_t(n - 1))) % n;
   const HwEval cur = exact(layers, space_.accelerator(gen.choice));
   const HwEval other = exact(layers, space_.accelerator(alt));
-  // The cost path's view: surrogate latency and energy. The area is exact on both sides and
-  // left out of both, so that the check measures the surrogate alone.
-  auto path_cost = [&](const std::array<int, kNumHeads>& c, const HwEval& ev) {
-    torch::NoGradGuard g;
-    auto pred =
-        to_log(surrogate_->forward(ops.detach(), encode_accelerator(space_, one_hot(space_, c))));
-    double l = torch::exp(pred.select(1, 0)).sum().item<double>() / ev.accel.clock_hz;
-    double e = torch::exp(pred.select(1, 1)).sum().item<double>() * 1e-12;
-    return weighted(e, l, 0);
-  };
+  // The cost path's view, as its gradient sees it (evaluate()): the exact latency and energy
+  // of the current choice times the surrogate's ratio alt / current. The area is exact on
+  // both sides and left out of both, so that the check measures the surrogate alone.
+  (void)ops;
+  const auto [cyc_cur, e_cur] = predict(layers, cur.accel);
+  const auto [cyc_alt, e_alt] = predict(layers, other.accel);
   const double exact_cur = weighted(cur.energy_j, cur.latency_s, 0);
   const double exact_diff = weighted(other.energy_j, other.latency_s, 0) - exact_cur;
-  const double path_diff = path_cost(alt, other) - path_cost(gen.choice, cur);
+  const double path_diff =
+      weighted(cur.energy_j * e_alt / e_cur, cur.latency_s * cyc_alt / cyc_cur, 0) - exact_cur;
   // Near-ties (the choices differ by less than disagreement_min_diff of the cost) carry no
   // preference worth following and are not counted.
   if (std::abs(exact_diff) <= opt_.disagreement_min_diff * std::abs(exact_cur)) return false;
@@ -429,6 +620,48 @@ bool HwCost::check_disagreement(const std::vector<model::Layer>& layers, const t
   const bool wrong = (path_diff < 0) != (exact_diff < 0);
   disagreed_ += wrong;
   return wrong;
+}
+
+int check_cost_model_file(const std::string& path, const std::string& field) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    throw model::SpecError(field, "no cost model file '" + path + "'");
+  torch::serialize::InputArchive a;
+  torch::Tensor meta;
+  try {
+    a.load_from(path);
+  } catch (const c10::Error&) {
+    throw model::SpecError(field, "'" + path + "' is not a cost model file");
+  }
+  if (!a.try_read("meta", meta, /*is_buffer=*/true) || meta.numel() < 2)
+    throw model::SpecError(field, "'" + path + "' is not a cost model file (no meta)");
+  meta = meta.to(torch::kFloat64).contiguous();
+  const int version = int(meta.data_ptr<double>()[0]), hidden = int(meta.data_ptr<double>()[1]);
+  if (version != kCostFeatureVersion)
+    throw model::SpecError(field, "'" + path + "' is a cost model of feature version " +
+                                      std::to_string(version) + ", this build reads version " +
+                                      std::to_string(kCostFeatureVersion) +
+                                      " (regenerate it: brickyard cost-model)");
+  if (hidden < 1 || hidden > 4096)
+    throw model::SpecError(field, "'" + path + "' has a hidden size of " + std::to_string(hidden));
+  return hidden;
+}
+
+void HwCost::load_cost_model(const std::string& path, const std::string& field) {
+  const int hidden = check_cost_model_file(path, field);
+  torch::serialize::InputArchive a;
+  a.load_from(path);
+  surrogate_ = CostModel(hidden);
+  torch::serialize::InputArchive m;
+  try {
+    a.read("model", m);
+    surrogate_->load(m);
+  } catch (const c10::Error&) {
+    throw model::SpecError(field, "'" + path + "' does not hold a cost model of " +
+                                      std::to_string(hidden) + " hidden units");
+  }
+  sgd_ = std::make_unique<torch::optim::Adam>(surrogate_->parameters(),
+                                              torch::optim::AdamOptions(opt_.surrogate_lr));
 }
 
 void HwCost::save(torch::serialize::OutputArchive& a) const {

@@ -110,16 +110,62 @@ inline constexpr int kAccelFeatures = 8;
 torch::Tensor encode_accelerator(const HwSpace& space,
                                  const std::array<torch::Tensor, kNumHeads>& weights);
 
+// Relaxed hardware features: the cost model's physics (docs/estimator.md, "Inside a tile").
+// Per layer, log2 of: the compute cycles of each dataflow's schedule with the layer as one
+// tile (WS: k^2 ceil(icg/(R pf)) ceil(ocg/C) max(P, R); OS: ceil(P/R) ceil(ocg/C) k^2
+// ceil(icg/pf); RS: ocg ceil(oh/C) ceil(icg/pf) ceil(k/R) ow k; times groups), the ideal
+// cycles MACs/(pf R C), each operand against half its buffer (clamped to +-8: a tile that
+// does not fit is refetched), the DRAM-bound cycles, and the dataflow-weighted compute
+// cycles. Each feature but the last is a sum of one term per head, so the features of a
+// soft accelerator are the expectation of each head's terms under its weights: exact at a
+// one-hot choice and differentiable in the weights (the continuous relaxation).
+inline constexpr int kRelaxFeatures = 9;
+inline constexpr int kCostInputs = kAccelFeatures + kOpFeatures + kRelaxFeatures;
+// Version of the cost model's inputs; a cost model file of another version is refused.
+inline constexpr int kCostFeatureVersion = 2;
+
+class RelaxedFeatures {
+public:
+  RelaxedFeatures(HwSpace space, int psum_bits);
+  // [L, 9] at one accelerator (any values, not only the space's options). No gradient.
+  torch::Tensor at(const std::vector<model::Layer>& layers, const model::Accelerator& a) const;
+  // [L, 9] under the heads' weights (differentiable in them); per-layer tables memoized.
+  torch::Tensor soft(const std::vector<model::Layer>& layers,
+                     const std::array<torch::Tensor, kNumHeads>& weights);
+
+private:
+  struct Tables {
+    torch::Tensor base;                        // [9]
+    std::array<torch::Tensor, kNumHeads> head; // [options, 9] (dataflow: unused)
+  };
+  const Tables& tables(const model::Layer& l);
+  HwSpace space_;
+  int psum_bits_;
+  std::unordered_map<std::string, Tables> memo_;
+};
+
+// Surrogate targets of exact per-layer costs, [L, 2] standardized ln cycles and ln pJ; and
+// the inverse of the standardization ([.., 2] -> ln cycles, ln pJ).
+torch::Tensor cost_targets(const std::vector<model::Cost>& costs);
+torch::Tensor cost_log(const torch::Tensor& pred);
+
+// Checks that `path` is a cost model file of this build's feature version (brickyard
+// cost-model writes them) and returns its hidden size; SpecError naming `field` if not.
+int check_cost_model_file(const std::string& path, const std::string& field);
+
 class CostModelImpl : public torch::nn::Cloneable<CostModelImpl> {
 public:
   explicit CostModelImpl(int hidden = 64);
   void reset() override;
-  // ops [L, 7], accel [8] -> [L, 2]: predicted log cycles and log energy (pJ) per layer.
-  torch::Tensor forward(const torch::Tensor& ops, const torch::Tensor& accel);
+  // ops [L, 7], accel [8], relax [L, 9] -> [L, 2]: predicted log cycles and log energy (pJ)
+  // per layer (standardized; HwCost::to_log).
+  torch::Tensor forward(const torch::Tensor& ops, const torch::Tensor& accel,
+                        const torch::Tensor& relax);
   // As forward, with copies of the parameters: gradients reach the inputs only, and the
   // result stays valid when the parameters are updated afterwards.
-  torch::Tensor forward_frozen(const torch::Tensor& ops, const torch::Tensor& accel);
-  // Rows of [8 accelerator + 7 operator features] -> [N, 2].
+  torch::Tensor forward_frozen(const torch::Tensor& ops, const torch::Tensor& accel,
+                               const torch::Tensor& relax);
+  // Rows of [8 accelerator + 7 operator + 9 relaxed features] -> [N, 2].
   torch::Tensor forward_rows(const torch::Tensor& x);
 
   int hidden;
@@ -133,6 +179,7 @@ struct HwCostOptions {
   // default accelerator): cost = lE*E/E_ref + lL*L/L_ref + lA*A/A_ref.
   double ref_energy_j = 1, ref_latency_s = 1, ref_area_mm2 = 1;
   int surrogate_steps = 2; // surrogate Adam steps (batch 128) per evaluate()
+  int surrogate_hidden = 64;
   double surrogate_lr = 3e-3;
   std::size_t replay = 4096;           // surrogate training samples kept
   int threads = 0;                     // BatchTile threads (0: hardware threads)
@@ -164,16 +211,20 @@ public:
   // layers of every candidate op, each weighted by its (Gumbel) weight, so that it also
   // reaches the supernet's op parameters (FBNet's expected latency, Eq. 4 of JAQ).
   struct SoftSubnet {
-    torch::Tensor ops;    // [N, 7] operator encodings of every candidate's layers
-    torch::Tensor weight; // [N] weight of each row (1 for layers that are always there)
+    torch::Tensor ops;                // [N, 7] operator encodings of every candidate's layers
+    torch::Tensor weight;             // [N] weight of each row (1 for layers that are always there)
+    std::vector<model::Layer> layers; // [N] the rows' layers (their argmax bits)
   };
   HwEval evaluate(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
                   const HwGenOutput& gen, const SoftSubnet* soft = nullptr);
   // Exact evaluation only (baselines, reports).
   HwEval exact(const std::vector<model::Layer>& layers, const model::Accelerator& a);
 
-  // Misguided check: moves one random head of `gen.choice` to a random other option and
-  // asks whether the surrogate's + exact area's preference agrees with the exact cost.
+  // Surrogate disagreement check: moves one random head of `gen.choice` to a random other
+  // option and asks whether the cost path prefers it when the exact estimator does not (or
+  // the reverse). The cost path's view is what its gradient follows: the exact latency and
+  // energy of the current choice scaled by the surrogate's ratio alt/current (evaluate()'s
+  // straight-through form); area is left out of both sides.
   // Returns true if the cost path disagrees with the exact cost; counts into
   // disagreement_rate()/checks(). Near-ties are not counted (returns false).
   bool check_disagreement(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
@@ -186,6 +237,18 @@ public:
   void warm_up(const std::vector<model::Layer>& layers, int samples, std::uint64_t seed,
                int fit_steps = 0);
   double surrogate_loss() const { return last_fit_loss_; }
+
+  // A cost model trained offline (brickyard cost-model; train_cost_model): replaces the
+  // surrogate's weights (and hidden size). SpecError naming `field` if the file is not a
+  // cost model of this version.
+  void load_cost_model(const std::string& path, const std::string& field);
+  // The surrogate's inputs for `layers` on accelerator `a`: [L, kCostInputs].
+  torch::Tensor inputs(const std::vector<model::Layer>& layers, const model::Accelerator& a);
+  // The surrogate's prediction of total cycles and energy (J) of `layers` on `a`.
+  std::pair<double, double> predict(const std::vector<model::Layer>& layers,
+                                    const model::Accelerator& a);
+  // Mapper objective of the exact evaluation (the weights of latency and energy).
+  const HwCostOptions& options() const { return opt_; }
   std::size_t memo_size() const { return memo_.size(); }
   void clear_memo() { memo_.clear(); }
 
@@ -199,8 +262,7 @@ public:
 
 private:
   double weighted(double e, double l, double a) const;
-  void remember(const torch::Tensor& ops, const torch::Tensor& accel,
-                const std::vector<model::Cost>& costs);
+  void remember(const torch::Tensor& x, const std::vector<model::Cost>& costs);
   void fit(int steps);
 
   HwSpace space_;
@@ -208,8 +270,9 @@ private:
   model::Calibration cal_;
   HwCostOptions opt_;
   CostModel surrogate_;
+  RelaxedFeatures relax_;
   std::unique_ptr<torch::optim::Optimizer> sgd_;
-  torch::Tensor X_, Y_; // replay ring: [8 accel + 7 op features], [2 targets] per row
+  torch::Tensor X_, Y_; // replay ring: [kCostInputs], [2 targets] per row
   std::size_t next_ = 0, filled_ = 0;
   double last_fit_loss_ = 0;
   std::unordered_map<std::string, std::pair<model::Cost, model::Mapping>> memo_;

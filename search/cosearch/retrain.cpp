@@ -41,7 +41,13 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
   fo.seed = seed;
   fo.progress = progress;
   fo.tag = "retrain " + tag;
-  finetune(net, data, torch::cat({split.train_w, split.train_a}), fo);
+  log.skipped_steps =
+      finetune(net, data, torch::cat({split.train_w, split.train_a}), fo).skipped_steps;
+  if (progress && log.skipped_steps > 0)
+    std::fprintf(
+        stderr,
+        "retrain %s: warning: %lld steps had a non-finite loss or gradient and were skipped\n",
+        tag.c_str(), static_cast<long long>(log.skipped_steps));
   log.val_accuracy = split.val.size(0) > 0 ? evaluate(net, data, split.val).accuracy : NAN;
   log.test_accuracy = NAN;
   if (read_test) {

@@ -36,6 +36,7 @@ struct TrainLog {
   double test_accuracy = 0; // on split.test, NaN when not read
   double seconds = 0;
   bool test_read = false;
+  std::int64_t skipped_steps = 0; // non-finite loss or gradient: no update (finetune)
 };
 
 // finetune()'s SGD with a cosine learning rate over `epochs` on the whole training split

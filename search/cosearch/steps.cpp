@@ -71,15 +71,11 @@ SearchSpace space_for_data(const std::string& name, DataFormat f) {
   return s;
 }
 
-namespace {
-
-// The expected subnet of the supernet (JAQ Eq. 4 with FBNet's expected cost): the layers of
-// every candidate op of every block, weighted by softmax(alpha / tau), with the bit
-// features replaced by the expected bits under softmax(beta / tau); fixed layers weigh 1.
 HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, double tau) {
   const SearchSpace& space = net.space();
   const auto& shapes = net.shapes();
   std::vector<torch::Tensor> rows, weights;
+  std::vector<model::Layer> row_layers;
   auto abits = torch::tensor(std::vector<float>(space.a_bits.begin(), space.a_bits.end())) / 8.0;
   auto wbits = torch::tensor(std::vector<float>(space.w_bits.begin(), space.w_bits.end())) / 8.0;
   // Fixed layers (not in any block): from the argmax description.
@@ -88,6 +84,7 @@ HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, doub
     if (l.name.rfind("b", 0) != 0 || l.name.find('.') == std::string::npos) {
       rows.push_back(encode_layers({l}));
       weights.push_back(torch::ones({1}));
+      row_layers.push_back(l);
     }
   for (std::size_t b = 0; b < shapes.size(); ++b) {
     auto g = torch::softmax(net.alpha[b] / tau, 0);
@@ -106,12 +103,11 @@ HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, doub
       enc = torch::cat({enc.slice(1, 0, 5), ea.expand({n, 1}), ew.expand({n, 1})}, 1);
       rows.push_back(enc);
       weights.push_back(g[std::int64_t(i)].expand({n}));
+      row_layers.insert(row_layers.end(), mine.begin(), mine.end());
     }
   }
-  return {torch::cat(rows, 0), torch::cat(weights, 0)};
+  return {torch::cat(rows, 0), torch::cat(weights, 0), std::move(row_layers)};
 }
-
-} // namespace
 
 std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::Tech& tech,
                                         const model::Calibration& cal,
@@ -124,7 +120,9 @@ std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::
   hwo.ref_latency_s = r.latency_s;
   hwo.ref_area_mm2 = r.area_mm2;
   if (ref) *ref = r;
-  return std::make_unique<HwCost>(cfg.hw_space, tech, cal, hwo);
+  auto cost = std::make_unique<HwCost>(cfg.hw_space, tech, cal, hwo);
+  if (!cfg.cost_model.empty()) cost->load_cost_model(cfg.cost_model, "hardware.cost_model");
+  return cost;
 }
 
 std::array<int, kNumHeads> random_accelerator(const HwSpace& space, std::mt19937_64& rng) {
@@ -195,7 +193,10 @@ Hardware setup_hardware(const CosearchConfig& cfg, const CosearchRun& run, Probl
       "x" + std::to_string(cfg.hw_space.base.pe_cols) +
       " base accelerator: " + std::to_string(ref.latency_s * 1e3) + " ms, " +
       std::to_string(ref.energy_j * 1e3) + " mJ, " + std::to_string(ref.area_mm2) + " mm2");
-  if (cfg.warm_up_samples > 0 && !run.resume) { // on resume the checkpoint has the surrogate
+  // On resume the checkpoint has the surrogate; a cost model trained offline and frozen
+  // (no online steps) has nothing to learn from a warm-up.
+  const bool frozen = !cfg.cost_model.empty() && cfg.hw.surrogate_steps == 0;
+  if (cfg.warm_up_samples > 0 && !run.resume && !frozen) {
     auto tw = Clock::now();
     h.cost->warm_up(h.layers8, cfg.warm_up_samples, cfg.seed);
     say("cost surrogate warmed up on " + std::to_string(cfg.warm_up_samples) +
@@ -525,6 +526,8 @@ CosearchReport make_report(const CosearchConfig& cfg, const SearchOutcome& s, co
                    {"gumbel_departure_share",
                     arch_steps ? double(s.gumbel_departures) / double(arch_steps) : 0.0},
                    {"surrogate_disagreement_checks", s.disagreement_checks},
+                   {"cost_model", cfg.cost_model.empty() ? json("none") : json(cfg.cost_model)},
+                   {"surrogate_steps", cfg.hw.surrogate_steps},
                    // Deprecated names of the two above (one release).
                    {"misguided_rate", s.disagreement_rate},
                    {"misguided_checks", s.disagreement_checks},

@@ -47,6 +47,11 @@ std::unique_ptr<HwCost> normalized_cost(const CosearchConfig& cfg, const model::
                                         HwEval* ref = nullptr);
 
 // A random accelerator of the space: each head's option drawn from `rng`.
+// The expected subnet of the supernet (JAQ Eq. 4 with FBNet's expected cost): the layers of
+// every candidate op of every block, weighted by softmax(alpha / tau), with the bit
+// features replaced by the expected bits under softmax(beta / tau); fixed layers weigh 1.
+HwCost::SoftSubnet soft_subnet(SupernetImpl& net, const ArchChoice& argmax, double tau);
+
 std::array<int, kNumHeads> random_accelerator(const HwSpace& space, std::mt19937_64& rng);
 // The hardware-only search every baseline runs: `budget` random accelerators (drawn from
 // `rng`), each an exact evaluation of `layers`; the first with the lowest hardware cost.

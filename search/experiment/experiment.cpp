@@ -1,10 +1,12 @@
 #include "search/experiment/experiment.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
+#include <thread>
 
 #include "jobs/pool.hpp"
 #include "model/error.hpp"
@@ -157,33 +159,51 @@ ExperimentResult run_experiment(const ExperimentConfig& e, const ExperimentRun& 
   const std::vector<Cell> all = experiment_cells(e);
   ExperimentResult res;
   // Phase 0: the searches; phase 1: the cells that read them (decoupled). Rank r runs the
-  // cells r, r + size, ... of each phase.
+  // cells r, r + size, ... of each phase; a phase-1 cell starts as soon as its seed's
+  // phase-0 inputs are finished (by any rank), not after every search of every seed.
   std::vector<const Cell*> mine;
   for (int phase = 0; phase < 2; ++phase) {
     std::size_t k = 0;
     for (const Cell& c : all)
       if (c.phase == phase && int(k++ % std::size_t(run.size)) == run.rank) mine.push_back(&c);
   }
-  for (int phase = 0; phase < 2; ++phase) {
-    for (std::size_t i = 0; i < mine.size(); ++i) {
-      const Cell& c = *mine[i];
-      if (c.phase != phase) continue;
-      if (run.progress) {
-        const double el = since(t0);
-        std::string eta;
-        if (i > 0)
-          eta = ", " + jobs::clock_text(el) + " so far, ETA " +
-                jobs::clock_text(el / double(i) * double(mine.size() - i));
-        std::fprintf(stderr, "experiment: cell %zu/%zu: seed %llu %s%s\n", i + 1, mine.size(),
-                     static_cast<unsigned long long>(c.seed), c.name.c_str(), eta.c_str());
-      }
-      if (!run_cell(e, run, out, c)) {
-        res.interrupted = true;
-        return res;
+  for (std::size_t i = 0; i < mine.size(); ++i) {
+    const Cell& c = *mine[i];
+    if (run.progress) {
+      const double el = since(t0);
+      std::string eta;
+      if (i > 0)
+        eta = ", " + jobs::clock_text(el) + " so far, ETA " +
+              jobs::clock_text(el / double(i) * double(mine.size() - i));
+      std::fprintf(stderr, "experiment: cell %zu/%zu: seed %llu %s%s\n", i + 1, mine.size(),
+                   static_cast<unsigned long long>(c.seed), c.name.c_str(), eta.c_str());
+    }
+    if (c.phase == 1) {
+      bool said = false;
+      for (;;) {
+        bool ready = true;
+        for (const Cell& in : all)
+          if (in.phase == 0 && in.seed == c.seed &&
+              (in.name == "cosearch" || in.name == "accuracy_first"))
+            ready = ready && fs::exists(cell_dir(out, in) / "cell.json", ec);
+        if (ready) break;
+        if (run.stop && run.stop->load()) {
+          res.interrupted = true;
+          return res;
+        }
+        if (run.progress && !said)
+          std::fprintf(stderr, "experiment: seed %llu %s waits for its searches on other ranks\n",
+                       static_cast<unsigned long long>(c.seed), c.name.c_str());
+        said = true;
+        std::this_thread::sleep_for(std::chrono::seconds(2));
       }
     }
-    if (run.barrier) run.barrier();
+    if (!run_cell(e, run, out, c)) {
+      res.interrupted = true;
+      return res;
+    }
   }
+  if (run.barrier) run.barrier(); // rank 0 reports once every rank's cells are finished
   if (run.rank != 0) return res;
   return experiment_report(e, out.string());
 }

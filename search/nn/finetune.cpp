@@ -48,21 +48,38 @@ FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tenso
           logits, b.labels,
           torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(o.label_smoothing));
       opt.zero_grad();
-      loss.backward();
-      opt.step();
+      const double loss_v = loss.item<double>();
+      bool finite = std::isfinite(loss_v);
+      if (finite) {
+        loss.backward();
+        for (const auto& p : net.parameters())
+          if (p.grad().defined() && !torch::isfinite(p.grad()).all().item<bool>()) {
+            finite = false;
+            break;
+          }
+      }
+      if (finite) {
+        opt.step();
+        loss_sum += loss_v * double(b.labels.size(0));
+      } else {
+        ++r.skipped_steps; // no update from a non-finite loss or gradient
+      }
       ++r.steps;
-      loss_sum += loss.item<double>() * double(b.labels.size(0));
       correct += logits.argmax(1).eq(b.labels).sum().item<double>();
       seen += double(b.labels.size(0));
       if (o.progress && (r.steps % every == 0 || r.steps == total)) {
         const double el = since(t0);
-        std::fprintf(stderr,
-                     "%s: epoch %d/%d step %lld/%lld loss %.4f acc %.2f%% | %.0f s elapsed, "
-                     "ETA %.0f s\n",
-                     o.tag.c_str(), e + 1, o.epochs, static_cast<long long>(r.steps),
-                     static_cast<long long>(total), loss_sum / std::max(1.0, seen),
-                     100 * correct / std::max(1.0, seen), el,
-                     el / double(r.steps) * double(total - r.steps));
+        std::fprintf(
+            stderr,
+            "%s: epoch %d/%d step %lld/%lld loss %.4f acc %.2f%%%s | %.0f s elapsed, "
+            "ETA %.0f s\n",
+            o.tag.c_str(), e + 1, o.epochs, static_cast<long long>(r.steps),
+            static_cast<long long>(total), loss_sum / std::max(1.0, seen),
+            100 * correct / std::max(1.0, seen),
+            r.skipped_steps
+                ? (" (" + std::to_string(r.skipped_steps) + " non-finite steps skipped)").c_str()
+                : "",
+            el, el / double(r.steps) * double(total - r.steps));
       }
     }
     r.train_loss = loss_sum / std::max(1.0, seen);

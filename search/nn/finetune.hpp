@@ -30,6 +30,9 @@ struct FinetuneOptions {
 
 struct FinetuneResult {
   std::int64_t steps = 0;
+  // Steps whose loss or gradient was not finite: skipped (no update), as mixed-precision
+  // training skips overflowing steps; a 2-bit network can overflow where 8 bits do not.
+  std::int64_t skipped_steps = 0;
   double train_loss = 0, train_accuracy = 0; // of the last epoch
   double seconds = 0;
 };

@@ -125,6 +125,37 @@ bad "quant.mode" '{"quant": {"mode": "half"}}'
 bad "sarch" '{"sarch": {}}'
 bad "space" '{"space": "no-such-space"}'
 bad "calibration" '{"calibration": "/no/such/calibration.json"}'
+bad "hardware.cost_model" '{"hardware": {"cost_model": "/no/such/model.pt"}}'
+bad "hardware.cost_model" "{\"hardware\": {\"cost_model\": \"$CFG\"}}"
+bad "hardware.surrogate_steps" '{"hardware": {"surrogate_steps": -1}}'
+
+# The cost model trained offline: a small one, its report, and bad inputs.
+"$BY" cost-model --out "$OUT/cm.pt" --samples 40 --steps 100 --hidden 16 --threads 1 -q > "$OUT/cm.txt"
+python3 - "$OUT/cm.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+h = r["held_out"]
+assert r["samples"] == 40 and r["held_out_samples"] == 8, r
+assert r["simulated_training_points"] > 0, r
+for k in ("layer_cycles_mape_pct", "network_latency_mape_pct", "network_cost_spearman"):
+    assert isinstance(h[k], (int, float)), k
+assert h["surrogate_disagreement"]["checks"] > 0, h
+PY
+grep -q "surrogate disagreement" "$OUT/cm.txt" || { echo "cost-model: no summary"; exit 1; }
+bad_cm() {
+  local field=$1; shift
+  set +e
+  "$BY" cost-model "$@" 2> "$OUT/err" > /dev/null
+  local st=$?
+  set -e
+  [[ $st -eq 2 ]] && [[ $(wc -l < "$OUT/err") -eq 1 ]] && grep -q "$field" "$OUT/err" ||
+    { echo "bad cost-model ($field): status $st"; cat "$OUT/err"; exit 1; }
+}
+bad_cm out --samples 40
+bad_cm out --out "$OUT/cm.pt" --samples 40
+bad_cm samples --out "$OUT/cm2.pt" --samples 5
+bad_cm hidden --out "$OUT/cm2.pt" --hidden 2
+bad_cm calibration --out "$OUT/cm2.pt" --calibration /no/such.json
 set +e
 "$BY" cosearch --resume "$OUT/nowhere" 2> "$OUT/err" > /dev/null
 st=$?
