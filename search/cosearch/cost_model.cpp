@@ -18,6 +18,7 @@
 #include "search/nn/clock.hpp"
 #include "search/nn/derive.hpp"
 #include "search/nn/space.hpp"
+#include "search/nn/stats.hpp"
 #include "search/nn/train.hpp"
 
 namespace brickyard::search {
@@ -34,34 +35,6 @@ struct Sample {
   double latency_s = 0, energy_j = 0;
 };
 
-// Ranks (average ranks for ties) and the Spearman correlation of two series.
-std::vector<double> ranks(const std::vector<double>& v) {
-  std::vector<std::size_t> idx(v.size());
-  std::iota(idx.begin(), idx.end(), 0);
-  std::sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-  std::vector<double> r(v.size());
-  for (std::size_t i = 0; i < idx.size();) {
-    std::size_t j = i;
-    while (j + 1 < idx.size() && v[idx[j + 1]] == v[idx[i]]) ++j;
-    for (std::size_t k = i; k <= j; ++k) r[idx[k]] = 0.5 * double(i + j);
-    i = j + 1;
-  }
-  return r;
-}
-double spearman(const std::vector<double>& a, const std::vector<double>& b) {
-  const auto ra = ranks(a), rb = ranks(b);
-  const double n = double(a.size());
-  const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n;
-  const double mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
-  double sab = 0, saa = 0, sbb = 0;
-  for (std::size_t i = 0; i < ra.size(); ++i) {
-    sab += (ra[i] - ma) * (rb[i] - mb);
-    saa += (ra[i] - ma) * (ra[i] - ma);
-    sbb += (rb[i] - mb) * (rb[i] - mb);
-  }
-  return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
-}
-
 double r3(double v) {
   return std::round(v * 1000) / 1000;
 }
@@ -69,19 +42,15 @@ double r3(double v) {
 // One-head-move disagreement checks of `hw`'s surrogate on the samples (seeded; one counted
 // check per sample where a non-tie move is found in 4 tries).
 json disagreement(HwCost& hw, const std::vector<const Sample*>& samples, std::uint64_t seed) {
-  const std::int64_t c0 = hw.checks();
-  const double r0 = hw.disagreement_rate();
-  const std::int64_t d0 = std::llround(r0 * double(c0));
+  const std::int64_t c0 = hw.checks(), d0 = hw.disagreements();
   for (std::size_t i = 0; i < samples.size(); ++i) {
     HwGenOutput g;
     g.choice = samples[i]->choice;
-    const auto ops = encode_layers(samples[i]->layers);
     const std::int64_t want = hw.checks() + 1;
     for (int k = 0; k < 4 && hw.checks() < want; ++k)
-      hw.check_disagreement(samples[i]->layers, ops, g, seed + 7919 * i + std::uint64_t(k));
+      hw.check_disagreement(samples[i]->layers, g, seed + 7919 * i + std::uint64_t(k));
   }
-  const std::int64_t checks = hw.checks() - c0;
-  const std::int64_t wrong = std::llround(hw.disagreement_rate() * double(hw.checks())) - d0;
+  const std::int64_t checks = hw.checks() - c0, wrong = hw.disagreements() - d0;
   return {{"checks", checks}, {"rate", checks ? r3(double(wrong) / double(checks)) : 0.0}};
 }
 

@@ -594,8 +594,8 @@ void HwCost::warm_up(const std::vector<model::Layer>& layers, int samples, std::
   fit(fit_steps > 0 ? fit_steps : std::clamp(rows * 100 / 128, 300, 3000));
 }
 
-bool HwCost::check_disagreement(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
-                                const HwGenOutput& gen, std::uint64_t seed) {
+bool HwCost::check_disagreement(const std::vector<model::Layer>& layers, const HwGenOutput& gen,
+                                std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   const int h = int(rng() % kNumHeads);
   auto alt = gen.choice;
@@ -606,7 +606,6 @@ bool HwCost::check_disagreement(const std::vector<model::Layer>& layers, const t
   // The cost path's view, as its gradient sees it (evaluate()): the exact latency and energy
   // of the current choice times the surrogate's ratio alt / current. The area is exact on
   // both sides and left out of both, so that the check measures the surrogate alone.
-  (void)ops;
   const auto [cyc_cur, e_cur] = predict(layers, cur.accel);
   const auto [cyc_alt, e_alt] = predict(layers, other.accel);
   const double exact_cur = weighted(cur.energy_j, cur.latency_s, 0);

@@ -227,10 +227,11 @@ public:
   // straight-through form); area is left out of both sides.
   // Returns true if the cost path disagrees with the exact cost; counts into
   // disagreement_rate()/checks(). Near-ties are not counted (returns false).
-  bool check_disagreement(const std::vector<model::Layer>& layers, const torch::Tensor& ops,
-                          const HwGenOutput& gen, std::uint64_t seed);
+  bool check_disagreement(const std::vector<model::Layer>& layers, const HwGenOutput& gen,
+                          std::uint64_t seed);
   double disagreement_rate() const { return checks_ ? double(disagreed_) / double(checks_) : 0; }
   std::int64_t checks() const { return checks_; }
+  std::int64_t disagreements() const { return disagreed_; }
 
   // Fits the surrogate first on `layers` (random bits) on `samples` random accelerators:
   // fit_steps Adam steps (0: about 100 passes over the samples, 300..3000 steps).

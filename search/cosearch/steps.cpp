@@ -243,7 +243,7 @@ SearchOutcome run_search(const CosearchConfig& cfg, const CosearchRun& run, cons
       // Counted checks (near-ties are skipped), at most 4x as many attempts.
       const std::int64_t want = hw.checks() + cfg.disagreement_checks;
       for (int k = 0; k < 4 * cfg.disagreement_checks && hw.checks() < want; ++k)
-        hw.check_disagreement(layers, ops, g,
+        hw.check_disagreement(layers, g,
                               cfg.seed + 1000003 * std::uint64_t(arch_steps) + std::uint64_t(k));
     }
     ++arch_steps;

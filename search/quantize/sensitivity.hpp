@@ -15,6 +15,7 @@
 #include <torch/types.h>
 
 #include "search/nn/derive.hpp"
+#include "search/nn/stats.hpp" // spearman, for the sensitivity check
 #include "search/quantize/cost_table.hpp"
 
 namespace brickyard::search {
@@ -29,9 +30,5 @@ struct SensitivityOptions {
 std::vector<std::vector<double>> kl_sensitivity(SubnetImpl& net, const torch::Tensor& images,
                                                 const std::vector<BitPair>& pairs,
                                                 const SensitivityOptions& options = {});
-
-// Spearman's rho: Pearson correlation of the ranks (ties get their average rank). Needs
-// equal sizes >= 2; 0 if either side is constant.
-double spearman(const std::vector<double>& x, const std::vector<double>& y);
 
 } // namespace brickyard::search

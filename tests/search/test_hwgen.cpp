@@ -140,7 +140,7 @@ TEST_CASE("search: the cost surrogate learns, and the surrogate disagreement fal
     HwCost* p = &c;
     for (std::uint64_t s = 0; s < 100; ++s) {
       auto out = gen->forward(ops, 5.0); // random choices: Gumbel noise at high temperature
-      p->check_disagreement(layers, ops, out, seed0 + s);
+      p->check_disagreement(layers, out, seed0 + s);
     }
     return p->disagreement_rate();
   };
