@@ -162,14 +162,15 @@ int run_retrain(const std::vector<std::string>& args) {
   std::string design;
   brickyard::search::RetrainOptions o;
   int epochs = 0, transfer = 0;
-  double lr = 0, wd = 0, ls = 0;
+  double lr = 0, wd = 0, ls = 0, clip = 0;
   desc.add_options()("help,h", "show this help")("design", po::value(&design), "design.json")(
       "epochs", po::value(&epochs), "epochs at the chosen bits")(
       "transfer-epochs", po::value(&transfer), "epochs at 8 bits first")(
       "lr", po::value(&lr), "SGD learning rate")("weight-decay", po::value(&wd),
                                                  "SGD weight decay")(
-      "label-smoothing", po::value(&ls),
-      "label smoothing of the cross-entropy, in [0, 1)")("quiet,q", "no progress lines");
+      "label-smoothing", po::value(&ls), "label smoothing of the cross-entropy, in [0, 1)")(
+      "grad-clip", po::value(&clip), "gradient-norm clipping, 0 = off")("quiet,q",
+                                                                        "no progress lines");
   auto vm = brickyard::cli::parse_args(desc, args);
   if (vm.count("help")) {
     std::cout << desc << "\n";
@@ -186,12 +187,14 @@ int run_retrain(const std::vector<std::string>& args) {
   if (vm.count("lr")) o.lr = lr;
   if (vm.count("weight-decay")) o.weight_decay = wd;
   if (vm.count("label-smoothing")) o.label_smoothing = ls;
+  if (vm.count("grad-clip")) o.grad_clip = clip;
   if (o.epochs < 0) throw SpecError("epochs", "must be >= 0");
   if (o.transfer_epochs < 0) throw SpecError("transfer-epochs", "must be >= 0");
   if (!(o.lr > 0)) throw SpecError("lr", "must be > 0");
   if (!(o.weight_decay >= 0)) throw SpecError("weight-decay", "must be >= 0");
   if (!(o.label_smoothing >= 0 && o.label_smoothing < 1))
     throw SpecError("label-smoothing", "must be in [0, 1)");
+  if (!(o.grad_clip >= 0)) throw SpecError("grad-clip", "must be >= 0");
   auto d = brickyard::search::retrain_design(design, o, vm.count("quiet") == 0);
   brickyard::model::write_json_file(design, d);
   std::cout << "retrained test accuracy: "

@@ -126,6 +126,7 @@ void read_retrain(JsonReader r, RetrainOptions& o) {
   o.lr = r.get_double("lr", o.lr, 1e-6, 10);
   o.weight_decay = r.get_double("weight_decay", o.weight_decay, 0, 1);
   o.label_smoothing = r.get_double("label_smoothing", o.label_smoothing, 0, 0.99);
+  o.grad_clip = r.get_double("grad_clip", o.grad_clip, 0, 1e9);
   o.batch_size = r.get_i64("batch_size", o.batch_size, 1, 65536);
   o.max_batches = r.get_i64("max_batches", o.max_batches, 0, 1'000'000);
   o.baseline = r.get_bool("baseline", o.baseline);
@@ -194,7 +195,7 @@ std::string describe_config(const CosearchConfig& c) {
     << "  retrain   " << (c.retrain.enabled ? "" : "off; ") << c.retrain.transfer_epochs
     << " epochs at 8 bits + " << c.retrain.epochs << " at the chosen bits, lr " << c.retrain.lr
     << ", weight decay " << c.retrain.weight_decay << ", label smoothing "
-    << c.retrain.label_smoothing
+    << c.retrain.label_smoothing << ", gradient clip " << c.retrain.grad_clip
     << (c.retrain.baseline ? ", uniform 8-bit baseline trained as long" : "") << "\n"
     << "  simulate  " << (c.simulate ? "yes" : "no") << ", baselines "
     << (c.baselines ? "yes" : "no") << "\n";

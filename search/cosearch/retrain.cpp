@@ -36,18 +36,24 @@ TrainLog train_subnet(SubnetImpl& net, const Dataset& data, const Split& split, 
   fo.lr = o.lr;
   fo.weight_decay = o.weight_decay;
   fo.label_smoothing = o.label_smoothing;
+  fo.grad_clip = o.grad_clip;
   fo.batch_size = o.batch_size;
   fo.max_batches = o.max_batches;
   fo.seed = seed;
   fo.progress = progress;
   fo.tag = "retrain " + tag;
-  log.skipped_steps =
-      finetune(net, data, torch::cat({split.train_w, split.train_a}), fo).skipped_steps;
+  const FinetuneResult fr = finetune(net, data, torch::cat({split.train_w, split.train_a}), fo);
+  log.skipped_steps = fr.skipped_steps;
+  log.clipped_steps = fr.clipped_steps;
   if (progress && log.skipped_steps > 0)
     std::fprintf(
         stderr,
         "retrain %s: warning: %lld steps had a non-finite loss or gradient and were skipped\n",
         tag.c_str(), static_cast<long long>(log.skipped_steps));
+  if (progress && log.clipped_steps > 0)
+    std::fprintf(stderr, "retrain %s: %lld of %lld steps clipped to gradient norm %g\n",
+                 tag.c_str(), static_cast<long long>(log.clipped_steps),
+                 static_cast<long long>(fr.steps), o.grad_clip);
   log.val_accuracy = split.val.size(0) > 0 ? evaluate(net, data, split.val).accuracy : NAN;
   log.test_accuracy = NAN;
   if (read_test) {
@@ -113,6 +119,9 @@ Retrained retrain_step(const CosearchConfig& cfg, const CosearchRun& run, const 
              {"test_accuracy", tq.test_accuracy},
              {"val_accuracy", number_or_null(tq.val_accuracy)},
              {"test_reads", int(t8.test_read) + int(tq.test_read)},
+             {"grad_clip", cfg.retrain.grad_clip},
+             {"clipped_steps", t8.clipped_steps + tq.clipped_steps},
+             {"skipped_steps", t8.skipped_steps + tq.skipped_steps},
              {"seconds", t8.seconds + tq.seconds}};
   design["accuracy"]["retrained_test"] = tq.test_accuracy;
   design["accuracy"]["retrained_val"] = number_or_null(tq.val_accuracy);

@@ -22,6 +22,7 @@ struct RetrainOptions {
   double lr = 0.05;
   double weight_decay = 4e-5;
   double label_smoothing = 0; // cross-entropy against (1 - e) one-hot + e uniform
+  double grad_clip = 5.0;     // FinetuneOptions::grad_clip
   std::int64_t batch_size = 128;
   std::int64_t max_batches = 0; // per epoch (quick runs, tests), 0 = all
   bool baseline = true;         // also train the uniform 8-bit subnet for transfer + epochs
@@ -37,6 +38,7 @@ struct TrainLog {
   double seconds = 0;
   bool test_read = false;
   std::int64_t skipped_steps = 0; // non-finite loss or gradient: no update (finetune)
+  std::int64_t clipped_steps = 0; // gradient norm above grad_clip (finetune)
 };
 
 // finetune()'s SGD with a cosine learning rate over `epochs` on the whole training split

@@ -51,6 +51,13 @@ std::string fmt(const char* f, double v) {
   return b;
 }
 
+// "EDAP 1.50x lower" for a baseline/co-search ratio above 1, "EDAP 12.03x higher" below it.
+std::string edap_words(double ratio) {
+  if (!(std::isfinite(ratio) && ratio > 0)) return "EDAP -";
+  return ratio >= 1 ? "EDAP " + fmt("%.2f", ratio) + "x lower"
+                    : "EDAP " + fmt("%.2f", 1 / ratio) + "x higher";
+}
+
 std::string pm(const char* f, const json& m, const char* key, double scale = 1) {
   const double mean = num(m["mean"], key), sd = num(m["std"], key);
   if (!std::isfinite(mean)) return "-";
@@ -244,9 +251,9 @@ ExperimentResult experiment_report(const ExperimentConfig& e, const std::string&
     const bool t = d["dominates_on_test_means"].get<bool>();
     md << "- **" << describe_method(m) << "**: the co-search "
        << (t ? "dominates" : "does not dominate") << " it on the means (test accuracy "
-       << fmt("%+.2f", 100 * num(d, "test_accuracy_difference")) << " points, EDAP "
-       << fmt("%.2f", num(d, "edap_ratio_baseline_over_cosearch"))
-       << "x lower); on validation means it "
+       << fmt("%+.2f", 100 * num(d, "test_accuracy_difference")) << " points, "
+       << edap_words(num(d, "edap_ratio_baseline_over_cosearch"))
+       << "); on validation means it "
        << (d["dominates_on_validation_means"].get<bool>() ? "dominates" : "does not dominate")
        << "; per seed it dominates " << d["seeds_dominated"].get<int>() << " of "
        << d["seeds_compared"].get<int>() << ".\n";

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
 #include <torch/optim/sgd.h>
 
 #include "model/error.hpp"
@@ -17,6 +18,7 @@ FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tenso
   if (!(o.lr > 0)) throw model::SpecError("lr", "must be > 0");
   if (!(o.label_smoothing >= 0 && o.label_smoothing < 1))
     throw model::SpecError("label_smoothing", "must be in [0, 1)");
+  if (!(o.grad_clip >= 0)) throw model::SpecError("grad_clip", "must be >= 0");
   FinetuneResult r;
   const auto t0 = Clock::now();
   if (o.epochs == 0) return r;
@@ -59,6 +61,9 @@ FinetuneResult finetune(SubnetImpl& net, const Dataset& data, const torch::Tenso
           }
       }
       if (finite) {
+        if (o.grad_clip > 0 &&
+            torch::nn::utils::clip_grad_norm_(net.parameters(), o.grad_clip) > o.grad_clip)
+          ++r.clipped_steps;
         opt.step();
         loss_sum += loss_v * double(b.labels.size(0));
       } else {

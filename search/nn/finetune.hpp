@@ -20,6 +20,11 @@ struct FinetuneOptions {
   double momentum = 0.9;
   double weight_decay = 4e-5;
   double label_smoothing = 0; // cross-entropy against (1 - e) one-hot + e uniform
+  // Gradient-norm clipping (L2 over all parameters), 0 = off. A low-bit network's quantized
+  // activations can collapse to one level per channel; BatchNorm then divides by sqrt(eps)
+  // and the straight-through gradient grows by ~300x per layer, which blew the weights up
+  // within a few steps of a 2/2-bit network. 8-bit training here runs at norms near 1.
+  double grad_clip = 5.0;
   std::int64_t batch_size = 128;
   std::int64_t max_batches = 0; // per epoch, 0 = all (quick runs, tests)
   bool augment = false;         // random flip + crop (DataOptions::augment)
@@ -33,6 +38,7 @@ struct FinetuneResult {
   // Steps whose loss or gradient was not finite: skipped (no update), as mixed-precision
   // training skips overflowing steps; a 2-bit network can overflow where 8 bits do not.
   std::int64_t skipped_steps = 0;
+  std::int64_t clipped_steps = 0;            // steps whose gradient norm exceeded grad_clip
   double train_loss = 0, train_accuracy = 0; // of the last epoch
   double seconds = 0;
 };
